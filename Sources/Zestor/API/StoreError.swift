@@ -1,0 +1,18 @@
+/// Contract errors. Equatable, so payloads are plain values. Backend failures are
+/// thrown as the backend's own error types (e.g. SQLiteError with result code,
+/// message and statement), and validators' and transforms' errors are rethrown
+/// unchanged — none is wrapped in StoreError.
+public enum StoreError: Error, Sendable, Equatable {
+    /// The store was closed; nothing was done.
+    case closed
+    /// The kind was empty; writes and watches need a kind.
+    case kindRequired
+    /// `update` found no value under `kind`/`key`.
+    case keyNotFound(kind: String, key: String)
+    /// The watcher fell more than its `bufferSize` events behind. Re-list and re-watch.
+    case watchOverflow(kind: String)
+    /// A compare-and-set found another version than the one expected (`nil` = the key is absent).
+    case versionConflict(kind: String, key: String, expected: UInt64?, actual: UInt64?)
+    /// An argument was out of its documented range (e.g. a `bufferSize` below 1).
+    case invalidArgument(String)
+}

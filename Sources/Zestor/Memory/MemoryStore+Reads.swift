@@ -1,0 +1,115 @@
+extension MemoryStore {
+    /// The value stored under `kind`/`key`, or `nil` when there is none.
+    @inlinable
+    public func get(_ kind: String, _ key: String) throws -> Value? {
+        try checkUsable()
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let shard = shard(for: hash)
+        shard.lock.lockShared()
+        defer { shard.lock.unlock() }
+        return shard.tables[kind]?.entries[EntryKey(key: key, hash: hash)]?.value
+    }
+
+    /// The value stored under `kind`/`key` with its version, or `nil` when there is none.
+    @inlinable
+    public func getVersioned(_ kind: String, _ key: String) throws -> Versioned<Value>? {
+        try checkUsable()
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let shard = shard(for: hash)
+        shard.lock.lockShared()
+        defer { shard.lock.unlock() }
+        guard let entry = shard.tables[kind]?.entries[EntryKey(key: key, hash: hash)] else { return nil }
+        return Versioned(value: entry.value, version: entry.version)
+    }
+
+    /// The entries of `kind` for which every filter returns `true`, at one point in time.
+    /// Filters run after every lock is released.
+    public func list(_ kind: String, where filters: [(String, Value) -> Bool]) throws -> [String: Value] {
+        let tables = try snapshot(of: kind)
+        var result: [String: Value] = [:]
+        result.reserveCapacity(tables.reduce(0) { $0 + $1.count })
+        for table in tables {
+            for (entryKey, entry) in table where filters.allSatisfy({ $0(entryKey.key, entry.value) }) {
+                result[entryKey.key] = entry.value
+            }
+        }
+        return result
+    }
+
+    /// The entries of `kind`; the synchronous form of ``Store/list(_:)``.
+    public func list(_ kind: String) throws -> [String: Value] {
+        try list(kind, where: [])
+    }
+
+    /// The number of keys in `kind`.
+    public func count(_ kind: String) throws -> Int {
+        try checkUsable()
+        lockAll(exclusive: false)
+        defer { unlockAll() }
+        var count = 0
+        for shard in shards {
+            count += shard.tables[kind]?.entries.count ?? 0
+        }
+        return count
+    }
+
+    /// The keys of `kind`, in no particular order.
+    public func keys(_ kind: String) throws -> [String] {
+        let tables = try snapshot(of: kind)
+        var keys: [String] = []
+        keys.reserveCapacity(tables.reduce(0) { $0 + $1.count })
+        for table in tables {
+            for entryKey in table.keys { keys.append(entryKey.key) }
+        }
+        return keys
+    }
+
+    /// The entries of `kind`, in no particular order.
+    public func values(_ kind: String) throws -> [KeyValue<Value>] {
+        let tables = try snapshot(of: kind)
+        var values: [KeyValue<Value>] = []
+        values.reserveCapacity(tables.reduce(0) { $0 + $1.count })
+        for table in tables {
+            for (entryKey, entry) in table { values.append(KeyValue(key: entryKey.key, value: entry.value)) }
+        }
+        return values
+    }
+
+    /// Every entry of every kind, at one point in time.
+    public func getAll() throws -> [String: [String: Value]] {
+        try checkUsable()
+        lockAll(exclusive: false)
+        let copies = shards.map { shard in shard.tables.mapValues(\.entries) }
+        unlockAll()
+        var sizes: [String: Int] = [:]
+        for tables in copies {
+            for (kind, entries) in tables { sizes[kind, default: 0] += entries.count }
+        }
+        var result: [String: [String: Value]] = [:]
+        for (kind, size) in sizes where size > 0 {
+            result[kind] = Dictionary(minimumCapacity: size)
+        }
+        for tables in copies {
+            for (kind, entries) in tables where !entries.isEmpty {
+                for (entryKey, entry) in entries {
+                    result[kind]![entryKey.key] = entry.value
+                }
+            }
+        }
+        return result
+    }
+
+    /// Copy-on-write copies of every shard's table of `kind`, taken under all shard locks at once,
+    /// so the result reflects one point in time. Copies cost O(shards); callers iterate lock-free.
+    func snapshot(of kind: String) throws -> [[EntryKey: Entry<Value>]] {
+        try checkUsable()
+        var tables: [[EntryKey: Entry<Value>]] = []
+        tables.reserveCapacity(shards.count)
+        lockAll(exclusive: false)
+        for shard in shards {
+            if let entries = shard.tables[kind]?.entries, !entries.isEmpty { tables.append(entries) }
+        }
+        unlockAll()
+        return tables
+    }
+}

@@ -1,0 +1,122 @@
+extension MemoryStore {
+    /// Stores `value`; reports whether the key was created, updated, or left unchanged.
+    /// The kind's validator runs first; its error is rethrown and nothing is written.
+    @discardableResult
+    public func set(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
+        try checkWritable(kind)
+        try validate(kind, value)
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let shard = shard(for: hash)
+        shard.lock.lockExclusive()
+        defer { shard.lock.unlock() }
+        if isClosed { throw StoreError.closed }
+        return apply(value, to: EntryKey(key: key, hash: hash), in: &shard.tables[kind, default: KindTable()])
+    }
+
+    /// Atomically transforms the stored value: `transform` runs under the key's stripe lock.
+    /// Throws ``StoreError/keyNotFound(kind:key:)`` when absent; rethrows the transform's or the
+    /// validator's error and then stores nothing. Returns whether the stored value changed.
+    @discardableResult
+    public func update(_ kind: String, _ key: String, _ transform: (inout Value) throws -> Void) throws -> Bool {
+        try checkWritable(kind)
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let entryKey = EntryKey(key: key, hash: hash)
+        let shard = shard(for: hash)
+        shard.lock.lockExclusive()
+        defer { shard.lock.unlock() }
+        if isClosed { throw StoreError.closed }
+        guard let tableIndex = shard.tables.index(forKey: kind),
+              let entryIndex = shard.tables.values[tableIndex].entries.index(forKey: entryKey)
+        else { throw StoreError.keyNotFound(kind: kind, key: key) }
+        let stored = shard.tables.values[tableIndex].entries.values[entryIndex]
+        var value = stored.value
+        try transform(&value)
+        try validate(kind, value)
+        if isEquivalent(stored.value, value) { return false }
+        shard.tables.values[tableIndex].entries.values[entryIndex] = Entry(value: value, version: stored.version &+ 1)
+        shard.tables.values[tableIndex].hub?.publish(key: key, type: .update, value: value)
+        return true
+    }
+
+    /// Merges `values` into `kind` atomically with respect to readers and watchers: keys absent
+    /// from `values` are left alone, unchanged keys are skipped, events are emitted in key order.
+    /// Every value is validated first; one failure rejects the whole call and nothing is written.
+    public func setMany(_ kind: String, _ values: [String: Value]) throws {
+        try checkWritable(kind)
+        if values.isEmpty { return }
+        for value in values.values { try validate(kind, value) }
+        let keys = values.keys.sorted()
+        let hashes = keys.map { EntryKey.hash(kind: kind, key: $0) }
+        var lockedShards = Set<Int>()
+        for hash in hashes {
+            lockedShards.insert(Int(truncatingIfNeeded: UInt(bitPattern: hash) >> UInt(shardShift)))
+        }
+        let order = lockedShards.sorted()
+        for index in order { shards[index].lock.lockExclusive() }
+        defer { for index in order.reversed() { shards[index].lock.unlock() } }
+        if isClosed { throw StoreError.closed }
+        for (key, hash) in zip(keys, hashes) {
+            let shard = shard(for: hash)
+            apply(values[key]!, to: EntryKey(key: key, hash: hash), in: &shard.tables[kind, default: KindTable()])
+        }
+    }
+
+    /// Removes the entry; returns the value it had, or `nil` when the key did not exist.
+    @discardableResult
+    public func delete(_ kind: String, _ key: String) throws -> Value? {
+        try checkWritable(kind)
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let shard = shard(for: hash)
+        shard.lock.lockExclusive()
+        defer { shard.lock.unlock() }
+        if isClosed { throw StoreError.closed }
+        guard let tableIndex = shard.tables.index(forKey: kind),
+              let removed = shard.tables.values[tableIndex].entries.removeValue(forKey: EntryKey(key: key, hash: hash))
+        else { return nil }
+        let table = shard.tables.values[tableIndex]
+        if let hub = table.hub {
+            hub.publish(key: key, type: .delete, value: removed.value)
+        } else if table.entries.isEmpty {
+            shard.tables.remove(at: tableIndex)
+        }
+        return removed.value
+    }
+
+    /// Stores `value` only if the key's current version is `expectedVersion` (`nil`: the key must
+    /// be absent). Returns the new version; throws ``StoreError/versionConflict(kind:key:expected:actual:)``
+    /// otherwise. An equivalent value leaves the version unchanged and emits nothing.
+    @discardableResult
+    public func compareAndSet(_ kind: String, _ key: String, _ value: Value, expectedVersion: UInt64?) throws -> UInt64 {
+        try checkWritable(kind)
+        try validate(kind, value)
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let entryKey = EntryKey(key: key, hash: hash)
+        let shard = shard(for: hash)
+        shard.lock.lockExclusive()
+        defer { shard.lock.unlock() }
+        if isClosed { throw StoreError.closed }
+        let actual = shard.tables[kind]?.entries[entryKey]?.version
+        guard actual == expectedVersion else {
+            throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
+        }
+        apply(value, to: entryKey, in: &shard.tables[kind, default: KindTable()])
+        return shard.tables[kind]?.entries[entryKey]?.version ?? 0
+    }
+
+    /// Writes `value` into `table` unless equivalent to the stored one, bumps the version and
+    /// publishes the event. Caller holds the owning shard's lock exclusively.
+    @inlinable
+    @discardableResult
+    func apply(_ value: Value, to entryKey: EntryKey, in table: inout KindTable<Value>) -> SetResult {
+        if let index = table.entries.index(forKey: entryKey) {
+            let stored = table.entries.values[index]
+            if isEquivalent(stored.value, value) { return .unchanged }
+            table.entries.values[index] = Entry(value: value, version: stored.version &+ 1)
+            table.hub?.publish(key: entryKey.key, type: .update, value: value)
+            return .updated
+        }
+        table.entries[entryKey] = Entry(value: value, version: 1)
+        table.hub?.publish(key: entryKey.key, type: .create, value: value)
+        return .created
+    }
+}

@@ -1,0 +1,106 @@
+public import Synchronization
+
+/// The sharded in-memory engine: a ``Store`` whose operations complete synchronously.
+///
+/// Entries live in `shardCount` lock stripes; the stripe of a key is chosen from the hash of
+/// (kind, key), computed once per operation. Each stripe is a ``Shard`` guarded by its own
+/// `pthread_rwlock_t`. Operations that span stripes (snapshots, `setMany`, `watch`, `close`)
+/// lock the stripes they need in ascending index order.
+///
+/// Every operation is also available synchronously (no `await`); the synchronous methods
+/// satisfy the `async` requirements of ``Store``. Transforms and validators run while the key's
+/// stripe is locked and must not call back into the store; list filters run outside any lock.
+public final class MemoryStore<Value: Sendable>: Store {
+    @usableFromInline let shards: [Shard<Value>]
+    @usableFromInline let shardShift: Int
+    @usableFromInline let equivalence: (@Sendable (Value, Value) -> Bool)?
+    @usableFromInline let validators: [String: @Sendable (Value) throws -> Void]
+    /// Set under every shard lock by ``close()``; writers re-check it under their shard's lock.
+    @usableFromInline let closedFlag = Atomic<Bool>(false)
+    /// Watch bookkeeping. Lock order: `watchRegistry` first, then shard locks.
+    let watchRegistry = Mutex(WatchRegistry<Value>())
+
+    /// Creates an empty store.
+    /// - Parameters:
+    ///   - options: change detection and per-kind validators. When `isEquivalent` is nil and
+    ///     `Value` is `Equatable`, writes equal (`==`) to the stored value are skipped.
+    ///   - shardCount: the number of lock stripes, rounded up to a power of two (at least 1).
+    public init(options: StoreOptions<Value> = .init(), shardCount: Int = 32) {
+        var count = 1
+        while count < max(1, shardCount) { count <<= 1 }
+        shards = (0..<count).map { _ in Shard() }
+        shardShift = Int.bitWidth - count.trailingZeroBitCount
+        equivalence = options.isEquivalent ?? defaultEquivalence(for: Value.self)
+        validators = options.validators
+    }
+
+    /// The number of lock stripes.
+    public var shardCount: Int { shards.count }
+
+    // MARK: - Shared helpers
+
+    /// The shard owning a key whose (kind, key) hash is `hash`: the top bits pick the stripe,
+    /// leaving the low bits (the ones dictionaries use) independent of it.
+    @inlinable @inline(__always)
+    func shard(for hash: Int) -> Shard<Value> {
+        shards[Int(truncatingIfNeeded: UInt(bitPattern: hash) >> UInt(shardShift))]
+    }
+
+    @inlinable @inline(__always)
+    var isClosed: Bool { closedFlag.load(ordering: .relaxed) }
+
+    /// Throws if the calling task is cancelled or the store is closed. First step of every operation.
+    @inlinable @inline(__always)
+    func checkUsable() throws {
+        try Task.checkCancellation()
+        if isClosed { throw StoreError.closed }
+    }
+
+    /// ``checkUsable()`` plus the non-empty kind that writes and watches require.
+    @inlinable @inline(__always)
+    func checkWritable(_ kind: String) throws {
+        try Task.checkCancellation()
+        if kind.isEmpty { throw StoreError.kindRequired }
+        if isClosed { throw StoreError.closed }
+    }
+
+    @inlinable @inline(__always)
+    func isEquivalent(_ stored: Value, _ new: Value) -> Bool {
+        guard let equivalence else { return false }
+        return equivalence(stored, new)
+    }
+
+    /// Runs the kind's validator, if any. Its error is rethrown unchanged.
+    @inlinable @inline(__always)
+    func validate(_ kind: String, _ value: Value) throws {
+        if validators.isEmpty { return }
+        try validators[kind]?(value)
+    }
+
+    /// Locks every shard in ascending order, shared or exclusive. Pair with ``unlockAll()``.
+    func lockAll(exclusive: Bool) {
+        for shard in shards {
+            if exclusive { shard.lock.lockExclusive() } else { shard.lock.lockShared() }
+        }
+    }
+
+    func unlockAll() {
+        for shard in shards.reversed() { shard.lock.unlock() }
+    }
+
+    // MARK: - Close
+
+    /// Closes the store: ends every watch (after the events already published) and releases the
+    /// entries. Idempotent; afterwards every other operation throws ``StoreError/closed``.
+    public func close() {
+        let hubs = watchRegistry.withLock { registry -> [WatchHub<Value>] in
+            guard !isClosed else { return [] }
+            lockAll(exclusive: true)
+            closedFlag.store(true, ordering: .relaxed)
+            for shard in shards { shard.tables = [:] }
+            unlockAll()
+            return registry.hubs.values.map(\.hub)
+        }
+        for hub in hubs { hub.close() }
+    }
+}

@@ -1,0 +1,143 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one watcher event carries through the ring (the kind is the hub's).
+@usableFromInline
+struct RingPayload<Value: Sendable>: Sendable {
+    @usableFromInline let key: String
+    @usableFromInline let type: EventType
+    @usableFromInline let value: Value
+
+    @inlinable
+    init(key: String, type: EventType, value: Value) {
+        self.key = key
+        self.type = type
+        self.value = value
+    }
+}
+
+/// One cell of a ``BroadcastRing``.
+///
+/// Protocol (a per-slot reader/writer handshake that makes ARC payloads safe to reclaim):
+/// - `stamp` is `sequence + 1` of the payload held, `0` when empty, ``RingSlot/busy`` while a
+///   writer owns the slot.
+/// - A writer CASes `stamp` to `busy`, waits for `readers` to drain, swaps `payload`, then stores
+///   the new stamp. It only ever waits for copies in progress, never for consumption.
+/// - A reader increments `readers`, loads `stamp`, copies `payload` only if the stamp is the one it
+///   expects, then decrements `readers`.
+/// Both sides use sequentially consistent operations on the two atomics (a Dekker handshake), so
+/// either the reader sees `busy` and backs off, or the writer sees the reader and waits for it.
+struct RingSlot<Value: Sendable>: ~Copyable {
+    static var busy: UInt64 { .max }
+
+    let stamp = Atomic<UInt64>(0)
+    let readers = Atomic<Int>(0)
+    var payload: RingPayload<Value>?
+}
+
+/// The outcome of reading one sequence number from a ring.
+@usableFromInline
+enum RingRead<Value: Sendable> {
+    /// The event at that sequence number.
+    case event(RingPayload<Value>)
+    /// Not published yet (claimed by a writer still copying it in, or not claimed at all).
+    case notYet
+    /// Overwritten by a later event: the reader was lapped.
+    case overrun
+}
+
+/// A fixed-capacity, multi-producer, multi-consumer broadcast ring of events.
+///
+/// Writers claim sequence numbers from their ``WatchHub`` and store each event in slot
+/// `sequence & mask`, overwriting whatever was there. Consumers own their cursor and read slots
+/// without taking any lock; a consumer whose slot has been overwritten was lapped.
+/// The ring never waits for consumers. It holds events numbered from `startSequence` on.
+@usableFromInline
+final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `slots` is a fixed allocation whose cells are only touched through the
+    // per-slot handshake documented on `RingSlot` (payloads are accessed only by the writer
+    // that owns the slot via `stamp == busy`, or by readers registered in `readers`).
+    let capacity: Int
+    let mask: UInt64
+    /// The first sequence number this ring carries (earlier ones live in a predecessor ring).
+    let startSequence: UInt64
+    private let slots: UnsafeMutablePointer<RingSlot<Value>>
+
+    init(minimumCapacity: Int, startSequence: UInt64) {
+        var capacity = 16
+        while capacity < minimumCapacity { capacity <<= 1 }
+        self.capacity = capacity
+        self.mask = UInt64(capacity - 1)
+        self.startSequence = startSequence
+        slots = .allocate(capacity: capacity)
+        for index in 0..<capacity {
+            (slots + index).initialize(to: RingSlot())
+        }
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    /// Stores `payload` as event `sequence`. Called by the writer that claimed `sequence`.
+    func publish(_ sequence: UInt64, _ payload: RingPayload<Value>) {
+        let slot = slots + Int(truncatingIfNeeded: sequence & mask)
+        let stamp = sequence &+ 1
+        // Own the slot. Another writer may hold it (a lapping sequence number whose writer was
+        // faster); if a newer event already landed, ours is obsolete: readers of it are lapped.
+        while true {
+            let current = slot.pointee.stamp.load(ordering: .relaxed)
+            if current == RingSlot<Value>.busy {
+                sched_yield()
+                continue
+            }
+            if current > stamp { return }
+            if slot.pointee.stamp.compareExchange(
+                expected: current, desired: RingSlot<Value>.busy, ordering: .sequentiallyConsistent
+            ).exchanged {
+                break
+            }
+        }
+        while slot.pointee.readers.load(ordering: .sequentiallyConsistent) != 0 {
+            sched_yield()
+        }
+        let previous = slot.pointee.payload.take()
+        slot.pointee.payload = payload
+        slot.pointee.stamp.store(stamp, ordering: .sequentiallyConsistent)
+        // Release the overwritten payload only after the slot is open again: a value's deinit
+        // is user code and must not run while readers spin on this slot.
+        withExtendedLifetime(previous) {}
+    }
+
+    /// Reads event `sequence`. Lock-free; never blocks a writer for longer than one copy.
+    func read(_ sequence: UInt64) -> RingRead<Value> {
+        let slot = slots + Int(truncatingIfNeeded: sequence & mask)
+        let expected = sequence &+ 1
+        slot.pointee.readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        let stamp = slot.pointee.stamp.load(ordering: .sequentiallyConsistent)
+        let result: RingRead<Value>
+        if stamp == expected, let payload = slot.pointee.payload {
+            result = .event(payload)
+        } else if stamp != RingSlot<Value>.busy && stamp > expected {
+            result = .overrun
+        } else {
+            result = .notYet
+        }
+        slot.pointee.readers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        return result
+    }
+
+    /// Whether reading `sequence` would return something other than ``RingRead/notYet``.
+    /// Sequentially consistent, so it pairs with a writer's stamp store (see ``WatchHub``).
+    func isSettled(_ sequence: UInt64) -> Bool {
+        let stamp = slots[Int(truncatingIfNeeded: sequence & mask)].stamp.load(ordering: .sequentiallyConsistent)
+        return stamp != RingSlot<Value>.busy && stamp >= sequence &+ 1
+    }
+}

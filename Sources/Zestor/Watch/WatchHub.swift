@@ -1,0 +1,125 @@
+import Synchronization
+
+/// The publishing point of one watched kind: a sequence counter, the current ring, and the
+/// consumers parked waiting for events.
+///
+/// Who may touch what:
+/// - `ring` (the writers' view) is replaced only while *every* shard of the store is locked
+///   exclusively and read by writers holding their shard's lock, so no publish is in flight
+///   during a replacement.
+/// - ``publish(key:type:value:)`` is called by writers holding the lock of the shard that owns
+///   the key. That lock orders the events of one key; the atomic `head` orders everything else.
+/// - `parking` guards the consumers' view (current ring, parked continuations, closed flag).
+///
+/// No lost wake-ups: a writer stores a slot's stamp, then loads `parkedCount`; a consumer
+/// increments `parkedCount`, then re-checks the slot. All four are sequentially consistent.
+@usableFromInline
+final class WatchHub<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `ring` is guarded by the store's shard locks as documented above; every
+    // other stored property is immutable, atomic, or inside the `parking` mutex.
+    let kind: String
+    /// The next sequence number to claim.
+    let head = Atomic<UInt64>(0)
+    private(set) var ring: BroadcastRing<Value>
+    private let parkedCount = Atomic<Int>(0)
+    private let closedFlag = Atomic<Bool>(false)
+    private let parking: Mutex<ParkingLot>
+
+    private struct ParkingLot: ~Copyable {
+        var ring: BroadcastRing<Value>
+        var parked: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var closed = false
+    }
+
+    init(kind: String, capacity: Int) {
+        self.kind = kind
+        let ring = BroadcastRing<Value>(minimumCapacity: capacity, startSequence: 0)
+        self.ring = ring
+        parking = Mutex(ParkingLot(ring: ring))
+    }
+
+    /// Claims the next sequence number and stores the event. Caller holds its shard's lock.
+    @usableFromInline
+    func publish(key: String, type: EventType, value: Value) {
+        let sequence = head.wrappingAdd(1, ordering: .relaxed).oldValue
+        ring.publish(sequence, RingPayload(key: key, type: type, value: value))
+        if parkedCount.load(ordering: .sequentiallyConsistent) > 0 {
+            wakeAll()
+        }
+    }
+
+    /// Whether ``close()`` ran: no event will be published any more.
+    var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
+
+    /// Makes sure the ring holds at least `capacity` events, replacing it with a larger one
+    /// that continues the sequence. Caller holds every shard lock exclusively.
+    func ensureCapacity(_ capacity: Int) {
+        guard ring.capacity < capacity else { return }
+        let larger = BroadcastRing<Value>(minimumCapacity: capacity, startSequence: head.load(ordering: .relaxed))
+        ring = larger
+        let woken = parking.withLock { lot in
+            lot.ring = larger
+            return takeAll(&lot)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// The ring consumers must read from once their cursor reaches its start.
+    var consumerRing: BroadcastRing<Value> { parking.withLock { $0.ring } }
+
+    /// Suspends the consumer `id` until event `sequence` of `ring` may be readable, the ring was
+    /// superseded, the hub closed, `isEnded()` holds, or the task is cancelled.
+    func waitForEvent(_ sequence: UInt64, in ring: BroadcastRing<Value>, consumer id: UInt64,
+                      isEnded: @escaping @Sendable () -> Bool) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked = parking.withLock { lot -> Bool in
+                    parkedCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                    if lot.closed || lot.ring !== ring || ring.isSettled(sequence) || isEnded() || Task.isCancelled {
+                        parkedCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                        return false
+                    }
+                    lot.parked[id] = continuation
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        } onCancel: {
+            wake(consumer: id)
+        }
+    }
+
+    /// Resumes consumer `id` if it is parked (its watch was cancelled or its task was).
+    func wake(consumer id: UInt64) {
+        let continuation = parking.withLock { lot -> CheckedContinuation<Void, Never>? in
+            guard let continuation = lot.parked.removeValue(forKey: id) else { return nil }
+            parkedCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+            return continuation
+        }
+        continuation?.resume()
+    }
+
+    /// Ends the hub: consumers drain what was published, then end. Caller guarantees no writer
+    /// will publish any more (the store is closed under every shard lock).
+    func close() {
+        closedFlag.store(true, ordering: .releasing)
+        let woken = parking.withLock { lot in
+            lot.closed = true
+            return takeAll(&lot)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    private func wakeAll() {
+        let woken = parking.withLock { takeAll(&$0) }
+        for continuation in woken { continuation.resume() }
+    }
+
+    private func takeAll(_ lot: inout ParkingLot) -> [CheckedContinuation<Void, Never>] {
+        guard !lot.parked.isEmpty else { return [] }
+        let woken = Array(lot.parked.values)
+        lot.parked.removeAll(keepingCapacity: true)
+        parkedCount.wrappingSubtract(woken.count, ordering: .sequentiallyConsistent)
+        return woken
+    }
+}
