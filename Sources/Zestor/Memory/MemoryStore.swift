@@ -18,7 +18,7 @@ public final class MemoryStore<Value: Sendable>: Store {
     /// Set under every shard lock by ``close()``; writers re-check it under their shard's lock.
     @usableFromInline let closedFlag = Atomic<Bool>(false)
     /// Watch bookkeeping. Lock order: `watchRegistry` first, then shard locks.
-    let watchRegistry = Mutex(WatchRegistry<Value>())
+    let watchRegistry = Locked(WatchRegistry<Value>())
 
     /// Creates an empty store.
     /// - Parameters:

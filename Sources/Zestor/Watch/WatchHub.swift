@@ -23,9 +23,9 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     private(set) var ring: BroadcastRing<Value>
     private let parkedCount = Atomic<Int>(0)
     private let closedFlag = Atomic<Bool>(false)
-    private let parking: Mutex<ParkingLot>
+    private let parking: Locked<ParkingLot>
 
-    private struct ParkingLot: ~Copyable {
+    private struct ParkingLot {
         var ring: BroadcastRing<Value>
         var parked: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var closed = false
@@ -35,7 +35,7 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
         self.kind = kind
         let ring = BroadcastRing<Value>(minimumCapacity: capacity, startSequence: 0)
         self.ring = ring
-        parking = Mutex(ParkingLot(ring: ring))
+        parking = Locked(ParkingLot(ring: ring))
     }
 
     /// Claims the next sequence number and stores the event. Caller holds its shard's lock.

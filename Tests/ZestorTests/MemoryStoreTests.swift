@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import Zestor
+
+@Suite("MemoryStore")
+struct MemoryStoreTests {
+    @Test func shardCountIsRoundedUpToAPowerOfTwo() {
+        #expect(MemoryStore<Int>(shardCount: 5).shardCount == 8)
+        #expect(MemoryStore<Int>(shardCount: 0).shardCount == 1)
+        #expect(MemoryStore<Int>().shardCount == 32)
+    }
+
+    @Test(arguments: [1, 2, 64])
+    func readsAndWritesAcrossShardCounts(shards: Int) throws {
+        let store = MemoryStore<Int>(shardCount: shards)
+        for index in 0..<500 { try store.set("numbers", "k\(index)", index) }
+        try store.set("other", "k1", -1)
+        #expect(try store.count("numbers") == 500)
+        #expect(try store.get("numbers", "k42") == 42)
+        #expect(try store.get("other", "k42") == nil)
+        #expect(try store.list("numbers").count == 500)
+        #expect(Set(try store.keys("numbers")) == Set((0..<500).map { "k\($0)" }))
+        #expect(try store.values("numbers").reduce(0) { $0 + $1.value } == (0..<500).reduce(0, +))
+        let all = try store.getAll()
+        #expect(all.count == 2)
+        #expect(all["other"] == ["k1": -1])
+        #expect(try store.delete("numbers", "k42") == 42)
+        #expect(try store.count("numbers") == 499)
+    }
+
+    @Test func versionsStartAtOneAndGrowOnEveryChange() throws {
+        let store = MemoryStore<String>()
+        try store.set("k", "a", "x")
+        #expect(try store.getVersioned("k", "a") == Versioned(value: "x", version: 1))
+        try store.set("k", "a", "x")  // unchanged: no new version
+        #expect(try store.getVersioned("k", "a")?.version == 1)
+        try store.set("k", "a", "y")
+        try store.update("k", "a") { $0 += "!" }
+        #expect(try store.getVersioned("k", "a") == Versioned(value: "y!", version: 3))
+        try store.delete("k", "a")
+        try store.set("k", "a", "z")
+        #expect(try store.getVersioned("k", "a")?.version == 1)
+    }
+
+    @Test func compareAndSetChecksTheVersion() throws {
+        let store = MemoryStore<String>()
+        #expect(try store.compareAndSet("k", "a", "first", expectedVersion: nil) == 1)
+        #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: nil, actual: 1)) {
+            try store.compareAndSet("k", "a", "again", expectedVersion: nil)
+        }
+        #expect(try store.compareAndSet("k", "a", "second", expectedVersion: 1) == 2)
+        #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: 1, actual: 2)) {
+            try store.compareAndSet("k", "a", "stale", expectedVersion: 1)
+        }
+        #expect(try store.get("k", "a") == "second")
+    }
+
+    @Test func valuesThatAreNotEquatableAlwaysCountAsChanges() throws {
+        struct Opaque: Sendable { let n: Int }
+        let store = MemoryStore<Opaque>()
+        #expect(try store.set("k", "a", Opaque(n: 1)) == .created)
+        #expect(try store.set("k", "a", Opaque(n: 1)) == .updated)
+    }
+
+    @Test func bufferSizeBelowOneIsRejected() throws {
+        let store = MemoryStore<Int>()
+        #expect(throws: StoreError.invalidArgument("WatchOptions.bufferSize must be at least 1, got 0")) {
+            try store.watch("k", options: WatchOptions(bufferSize: 0))
+        }
+        #expect(store.watcherCount("k") == 0)
+    }
+
+    @Test func endedWatchesLeaveNoSubscriptionBehind() async throws {
+        let store = MemoryStore<Int>()
+        do {
+            let released = try await store.watch("k")
+            let cancelled = try await store.watch("k")
+            #expect(store.watcherCount("k") == 2)
+            cancelled.cancel()
+            #expect(store.watcherCount("k") == 1)
+            _ = released
+        }
+        #expect(store.watcherCount("k") == 0)
+
+        let overflowing = try store.watch("k", options: WatchOptions(bufferSize: 2))
+        for index in 0..<5 { try store.set("k", "a", index) }
+        var iterator = overflowing.makeAsyncIterator()
+        await #expect(throws: StoreError.watchOverflow(kind: "k")) { _ = try await iterator.next() }
+        #expect(store.watcherCount("k") == 0)
+        #expect(try await iterator.next() == nil)  // ended exactly once
+    }
+
+    @Test func aWatchHasASingleConsumer() async throws {
+        let store = MemoryStore<Int>()
+        let watch = try await store.watch("k")
+        var first = watch.makeAsyncIterator()
+        var second = watch.makeAsyncIterator()
+        await #expect(throws: StoreError.self) { _ = try await second.next() }
+        try store.set("k", "a", 1)
+        let event = try await first.next()
+        #expect(event?.key == "a")
+        #expect(event?.value == 1)
+    }
+
+    @Test func aLargerBufferGrowsTheRingWithoutLosingEvents() async throws {
+        let store = MemoryStore<Int>()
+        let small = try store.watch("k", options: WatchOptions(bufferSize: 16))
+        for index in 0..<10 { try store.set("k", "a\(index)", index) }
+        let large = try store.watch("k", options: WatchOptions(bufferSize: 1000))
+        for index in 10..<15 { try store.set("k", "a\(index)", index) }
+        var smallIterator = small.makeAsyncIterator()
+        for expected in 0..<15 {
+            #expect(try await smallIterator.next()?.value == expected)
+        }
+        for index in 15..<515 { try store.set("k", "a\(index)", index) }
+        var largeIterator = large.makeAsyncIterator()
+        for expected in 10..<515 {
+            let event = try await largeIterator.next()
+            #expect(event?.value == expected)
+        }
+        await #expect(throws: StoreError.watchOverflow(kind: "k")) { _ = try await smallIterator.next() }
+    }
+
+    @Test func closeDeliversWhatWasPublishedThenEnds() async throws {
+        let store = MemoryStore<Int>()
+        let watch = try await store.watch("k")
+        try store.set("k", "a", 1)
+        try store.set("k", "a", 2)
+        store.close()
+        var received: [Int] = []
+        for try await event in watch { received.append(event.value) }
+        #expect(received == [1, 2])
+        #expect(throws: StoreError.closed) { try store.get("k", "a") }
+        store.close()  // idempotent
+    }
+
+    @Test func externalSourcesCanBeWrappedInAWatch() async throws {
+        let (stream, continuation) = AsyncStream<Event<Int>>.makeStream()
+        let cancelled = Counter()
+        let watch = Watch<Int>(stream, onCancel: { cancelled.increment() })
+        continuation.yield(Event(kind: "k", key: "a", type: .create, value: 1, sequence: 1))
+        var iterator = watch.makeAsyncIterator()
+        #expect(try await iterator.next()?.value == 1)
+        watch.cancel()
+        watch.cancel()
+        #expect(try await iterator.next() == nil)
+        #expect(cancelled.value == 1)
+
+        let (finite, finiteContinuation) = AsyncStream<Event<Int>>.makeStream()
+        let notCancelled = Counter()
+        let finished = Watch<Int>(finite, onCancel: { notCancelled.increment() })
+        finiteContinuation.finish()
+        for try await _ in finished {}
+        #expect(notCancelled.value == 0)
+    }
+}
+
+/// A thread-safe counter for callbacks.
+final class Counter: Sendable {
+    private let box = LockedBox(0)
+    func increment() { box.withLock { $0 += 1 } }
+    var value: Int { box.withLock { $0 } }
+}
