@@ -126,12 +126,12 @@ struct MemoryStoreTests {
         let watch = try await store.watch("k")
         try store.set("k", "a", 1)
         try store.set("k", "a", 2)
-        store.close()
+        try store.close()
         var received: [Int] = []
         for try await event in watch { received.append(event.value) }
         #expect(received == [1, 2])
         #expect(throws: StoreError.closed) { try store.get("k", "a") }
-        store.close()  // idempotent
+        try store.close()  // idempotent
     }
 
     @Test func externalSourcesCanBeWrappedInAWatch() async throws {

@@ -56,18 +56,29 @@ struct XorShift: RandomNumberGenerator {
 }
 
 /// Applies watch events to a dictionary: what a consumer reconstructing the store does.
+/// Also counts events that cannot happen in a correctly ordered stream: a `.create` of a key it
+/// already holds, an `.update` or `.delete` of a key it does not hold, a sequence that does not grow.
 struct Reconstruction<Value: Sendable> {
     var state: [String: Value] = [:]
     var lastSequence: UInt64 = 0
     var count = 0
+    var impossibleEvents = 0
 
     mutating func apply(_ event: Event<Value>) {
-        precondition(event.sequence > lastSequence, "sequence must increase")
+        if event.sequence <= lastSequence { impossibleEvents += 1 }
         lastSequence = event.sequence
         count += 1
+        let held = state[event.key] != nil
         switch event.type {
-        case .create, .update: state[event.key] = event.value
-        case .delete: state[event.key] = nil
+        case .create:
+            if held { impossibleEvents += 1 }
+            state[event.key] = event.value
+        case .update:
+            if !held { impossibleEvents += 1 }
+            state[event.key] = event.value
+        case .delete:
+            if !held { impossibleEvents += 1 }
+            state[event.key] = nil
         }
     }
 }

@@ -17,6 +17,9 @@ struct WatchStressTests {
     /// Consumes `watch` into a reconstruction. Returns how the stream ended and what it rebuilt.
     static func consume(_ watch: Watch<Int>, cancelAfter: Int? = nil) async throws -> (Outcome, [String: Int], Int) {
         var reconstruction = Reconstruction<Int>()
+        defer {
+            #expect(reconstruction.impossibleEvents == 0, "a watcher received events that contradict the order of writes")
+        }
         do {
             for try await event in watch {
                 reconstruction.apply(event)
@@ -80,7 +83,7 @@ struct WatchStressTests {
                 let lateWatch = try #require(late.withLock { $0 })
                 group.addTask { let r = try await Self.consume(lateWatch); return ("late-replay", r.0, r.1, r.2) }
                 let final = try store.list(Self.kind, where: [])
-                store.close()
+                try store.close()
                 var results: [(String, Outcome, [String: Int], Int)] = []
                 for try await result in group { results.append(result) }
                 return results.map { ($0.0, $0.1, $0.2 == final, $0.3) }

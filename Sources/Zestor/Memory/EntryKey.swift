@@ -32,4 +32,16 @@ struct EntryKey: Hashable, Sendable {
     func hash(into hasher: inout Hasher) {
         hasher.combine(hash)
     }
+
+    /// Dictionaries place keys by this value. `hash` is already a SipHash output, so hashing it
+    /// again is wasted work: a cheap multiply-xorshift mix with the dictionary's seed suffices
+    /// (the seed keeps bucket order different between dictionaries, which avoids quadratic
+    /// behaviour when one is copied into another).
+    @inlinable
+    func _rawHashValue(seed: Int) -> Int {
+        var mixed = UInt64(UInt(bitPattern: hash)) ^ UInt64(UInt(bitPattern: seed))
+        mixed = (mixed ^ (mixed &>> 32)) &* 0xD6E8_FEB8_6659_FD93
+        mixed = (mixed ^ (mixed &>> 32)) &* 0xD6E8_FEB8_6659_FD93
+        return Int(truncatingIfNeeded: mixed ^ (mixed &>> 32))
+    }
 }

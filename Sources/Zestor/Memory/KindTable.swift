@@ -5,9 +5,12 @@
 /// so a writer holding any one shard lock sees a stable value.
 @usableFromInline
 struct KindTable<Value: Sendable> {
+    @usableFromInline let kind: String
     @usableFromInline var entries: [EntryKey: Entry<Value>] = [:]
     @usableFromInline var hub: WatchHub<Value>?
 
     @inlinable
-    init() {}
+    init(kind: String) {
+        self.kind = kind
+    }
 }

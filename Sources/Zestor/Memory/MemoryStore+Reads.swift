@@ -5,9 +5,10 @@ extension MemoryStore {
         try checkUsable()
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
-        shard.lock.lockShared()
-        defer { shard.lock.unlock() }
-        return shard.tables[kind]?.entries[EntryKey(key: key, hash: hash)]?.value
+        shard.lockShared()
+        defer { shard.unlock() }
+        guard let table = shard.index(of: kind) else { return nil }
+        return shard.tables[table].entries[EntryKey(key: key, hash: hash)]?.value
     }
 
     /// The value stored under `kind`/`key` with its version, or `nil` when there is none.
@@ -16,9 +17,10 @@ extension MemoryStore {
         try checkUsable()
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
-        shard.lock.lockShared()
-        defer { shard.lock.unlock() }
-        guard let entry = shard.tables[kind]?.entries[EntryKey(key: key, hash: hash)] else { return nil }
+        shard.lockShared()
+        defer { shard.unlock() }
+        guard let table = shard.index(of: kind),
+              let entry = shard.tables[table].entries[EntryKey(key: key, hash: hash)] else { return nil }
         return Versioned(value: entry.value, version: entry.version)
     }
 
@@ -48,7 +50,7 @@ extension MemoryStore {
         defer { unlockAll() }
         var count = 0
         for shard in shards {
-            count += shard.tables[kind]?.entries.count ?? 0
+            if let table = shard.index(of: kind) { count += shard.tables[table].entries.count }
         }
         return count
     }
@@ -79,7 +81,7 @@ extension MemoryStore {
     public func getAll() throws -> [String: [String: Value]] {
         try checkUsable()
         lockAll(exclusive: false)
-        let copies = shards.map { shard in shard.tables.mapValues(\.entries) }
+        let copies = shards.map { shard in shard.tables.map { (kind: $0.kind, entries: $0.entries) } }
         unlockAll()
         var sizes: [String: Int] = [:]
         for tables in copies {
@@ -107,7 +109,9 @@ extension MemoryStore {
         tables.reserveCapacity(shards.count)
         lockAll(exclusive: false)
         for shard in shards {
-            if let entries = shard.tables[kind]?.entries, !entries.isEmpty { tables.append(entries) }
+            if let table = shard.index(of: kind), !shard.tables[table].entries.isEmpty {
+                tables.append(shard.tables[table].entries)
+            }
         }
         unlockAll()
         return tables

@@ -21,11 +21,12 @@ extension MemoryStore {
             } else {
                 hub = WatchHub(kind: kind, capacity: options.bufferSize)
                 registry.hubs[kind] = .init(hub: hub, subscribers: 1)
-                for shard in shards { shard.tables[kind, default: KindTable()].hub = hub }
+                for shard in shards { shard.tables[shard.indexCreatingTable(for: kind)].hub = hub }
             }
             hub.ensureCapacity(options.bufferSize)
             registry.nextSubscriptionID &+= 1
-            let snapshot = options.initialReplay ? shards.compactMap { $0.tables[kind]?.entries } : []
+            let snapshot = options.initialReplay
+                ? shards.compactMap { shard in shard.index(of: kind).map { shard.tables[$0].entries } } : []
             return TakenSubscription(id: registry.nextSubscriptionID, hub: hub, ring: hub.ring,
                                      start: hub.head.load(ordering: .relaxed), snapshot: snapshot)
         }
@@ -56,9 +57,9 @@ extension MemoryStore {
             lockAll(exclusive: true)
             defer { unlockAll() }
             for shard in shards {
-                guard let index = shard.tables.index(forKey: kind) else { continue }
-                shard.tables.values[index].hub = nil
-                if shard.tables.values[index].entries.isEmpty { shard.tables.remove(at: index) }
+                guard let index = shard.index(of: kind) else { continue }
+                shard.tables[index].hub = nil
+                shard.removeTableIfUnused(at: index)
             }
         }
     }

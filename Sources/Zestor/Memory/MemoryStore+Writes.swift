@@ -1,40 +1,43 @@
 extension MemoryStore {
     /// Stores `value`; reports whether the key was created, updated, or left unchanged.
     /// The kind's validator runs first; its error is rethrown and nothing is written.
+    @inlinable
     @discardableResult
     public func set(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
         try checkWritable(kind)
         try validate(kind, value)
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
-        shard.lock.lockExclusive()
-        defer { shard.lock.unlock() }
+        shard.lockExclusive()
+        defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
-        return apply(value, to: EntryKey(key: key, hash: hash), in: &shard.tables[kind, default: KindTable()])
+        let table = shard.indexCreatingTable(for: kind)
+        return apply(value, to: EntryKey(key: key, hash: hash), in: &shard.tables[table])
     }
 
     /// Atomically transforms the stored value: `transform` runs under the key's stripe lock.
     /// Throws ``StoreError/keyNotFound(kind:key:)`` when absent; rethrows the transform's or the
     /// validator's error and then stores nothing. Returns whether the stored value changed.
+    @inlinable
     @discardableResult
     public func update(_ kind: String, _ key: String, _ transform: (inout Value) throws -> Void) throws -> Bool {
         try checkWritable(kind)
         let hash = EntryKey.hash(kind: kind, key: key)
         let entryKey = EntryKey(key: key, hash: hash)
         let shard = shard(for: hash)
-        shard.lock.lockExclusive()
-        defer { shard.lock.unlock() }
+        shard.lockExclusive()
+        defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
-        guard let tableIndex = shard.tables.index(forKey: kind),
-              let entryIndex = shard.tables.values[tableIndex].entries.index(forKey: entryKey)
+        guard let table = shard.index(of: kind),
+              let entryIndex = shard.tables[table].entries.index(forKey: entryKey)
         else { throw StoreError.keyNotFound(kind: kind, key: key) }
-        let stored = shard.tables.values[tableIndex].entries.values[entryIndex]
+        let stored = shard.tables[table].entries.values[entryIndex]
         var value = stored.value
         try transform(&value)
         try validate(kind, value)
         if isEquivalent(stored.value, value) { return false }
-        shard.tables.values[tableIndex].entries.values[entryIndex] = Entry(value: value, version: stored.version &+ 1)
-        shard.tables.values[tableIndex].hub?.publish(key: key, type: .update, value: value)
+        shard.tables[table].entries.values[entryIndex] = Entry(value: value, version: stored.version &+ 1)
+        shard.tables[table].hub?.publish(key: key, type: .update, value: value)
         return true
     }
 
@@ -48,36 +51,35 @@ extension MemoryStore {
         let keys = values.keys.sorted()
         let hashes = keys.map { EntryKey.hash(kind: kind, key: $0) }
         var lockedShards = Set<Int>()
-        for hash in hashes {
-            lockedShards.insert(Int(truncatingIfNeeded: UInt(bitPattern: hash) >> UInt(shardShift)))
-        }
+        for hash in hashes { lockedShards.insert(shards.index(for: hash)) }
         let order = lockedShards.sorted()
-        for index in order { shards[index].lock.lockExclusive() }
-        defer { for index in order.reversed() { shards[index].lock.unlock() } }
+        for index in order { shards[index].lockExclusive() }
+        defer { for index in order.reversed() { shards[index].unlock() } }
         if isClosed { throw StoreError.closed }
         for (key, hash) in zip(keys, hashes) {
             let shard = shard(for: hash)
-            apply(values[key]!, to: EntryKey(key: key, hash: hash), in: &shard.tables[kind, default: KindTable()])
+            let table = shard.indexCreatingTable(for: kind)
+            apply(values[key]!, to: EntryKey(key: key, hash: hash), in: &shard.tables[table])
         }
     }
 
     /// Removes the entry; returns the value it had, or `nil` when the key did not exist.
+    @inlinable
     @discardableResult
     public func delete(_ kind: String, _ key: String) throws -> Value? {
         try checkWritable(kind)
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
-        shard.lock.lockExclusive()
-        defer { shard.lock.unlock() }
+        shard.lockExclusive()
+        defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
-        guard let tableIndex = shard.tables.index(forKey: kind),
-              let removed = shard.tables.values[tableIndex].entries.removeValue(forKey: EntryKey(key: key, hash: hash))
+        guard let table = shard.index(of: kind),
+              let removed = shard.tables[table].entries.removeValue(forKey: EntryKey(key: key, hash: hash))
         else { return nil }
-        let table = shard.tables.values[tableIndex]
-        if let hub = table.hub {
+        if let hub = shard.tables[table].hub {
             hub.publish(key: key, type: .delete, value: removed.value)
-        } else if table.entries.isEmpty {
-            shard.tables.remove(at: tableIndex)
+        } else if shard.tables[table].entries.isEmpty {
+            shard.removeTableIfUnused(at: table)
         }
         return removed.value
     }
@@ -92,15 +94,16 @@ extension MemoryStore {
         let hash = EntryKey.hash(kind: kind, key: key)
         let entryKey = EntryKey(key: key, hash: hash)
         let shard = shard(for: hash)
-        shard.lock.lockExclusive()
-        defer { shard.lock.unlock() }
+        shard.lockExclusive()
+        defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
-        let actual = shard.tables[kind]?.entries[entryKey]?.version
+        let actual = shard.index(of: kind).flatMap { shard.tables[$0].entries[entryKey]?.version }
         guard actual == expectedVersion else {
             throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
         }
-        apply(value, to: entryKey, in: &shard.tables[kind, default: KindTable()])
-        return shard.tables[kind]?.entries[entryKey]?.version ?? 0
+        let table = shard.indexCreatingTable(for: kind)
+        apply(value, to: entryKey, in: &shard.tables[table])
+        return shard.tables[table].entries[entryKey]?.version ?? 0
     }
 
     /// Writes `value` into `table` unless equivalent to the stored one, bumps the version and

@@ -11,9 +11,8 @@ public import Synchronization
 /// satisfy the `async` requirements of ``Store``. Transforms and validators run while the key's
 /// stripe is locked and must not call back into the store; list filters run outside any lock.
 public final class MemoryStore<Value: Sendable>: Store {
-    @usableFromInline let shards: [Shard<Value>]
-    @usableFromInline let shardShift: Int
-    @usableFromInline let equivalence: (@Sendable (Value, Value) -> Bool)?
+    @usableFromInline let shards: ShardBuffer<Value>
+    @usableFromInline let changeDetector: ChangeDetector<Value>
     @usableFromInline let validators: [String: @Sendable (Value) throws -> Void]
     /// Set under every shard lock by ``close()``; writers re-check it under their shard's lock.
     @usableFromInline let closedFlag = Atomic<Bool>(false)
@@ -28,9 +27,8 @@ public final class MemoryStore<Value: Sendable>: Store {
     public init(options: StoreOptions<Value> = .init(), shardCount: Int = 32) {
         var count = 1
         while count < max(1, shardCount) { count <<= 1 }
-        shards = (0..<count).map { _ in Shard() }
-        shardShift = Int.bitWidth - count.trailingZeroBitCount
-        equivalence = options.isEquivalent ?? defaultEquivalence(for: Value.self)
+        shards = ShardBuffer(count: count)
+        changeDetector = ChangeDetector(options.isEquivalent)
         validators = options.validators
     }
 
@@ -43,8 +41,9 @@ public final class MemoryStore<Value: Sendable>: Store {
     /// leaving the low bits (the ones dictionaries use) independent of it.
     @inlinable @inline(__always)
     func shard(for hash: Int) -> Shard<Value> {
-        shards[Int(truncatingIfNeeded: UInt(bitPattern: hash) >> UInt(shardShift))]
+        shards[shards.index(for: hash)]
     }
+
 
     @inlinable @inline(__always)
     var isClosed: Bool { closedFlag.load(ordering: .relaxed) }
@@ -66,8 +65,7 @@ public final class MemoryStore<Value: Sendable>: Store {
 
     @inlinable @inline(__always)
     func isEquivalent(_ stored: Value, _ new: Value) -> Bool {
-        guard let equivalence else { return false }
-        return equivalence(stored, new)
+        changeDetector.isEquivalent(stored, new)
     }
 
     /// Runs the kind's validator, if any. Its error is rethrown unchanged.
@@ -80,26 +78,30 @@ public final class MemoryStore<Value: Sendable>: Store {
     /// Locks every shard in ascending order, shared or exclusive. Pair with ``unlockAll()``.
     func lockAll(exclusive: Bool) {
         for shard in shards {
-            if exclusive { shard.lock.lockExclusive() } else { shard.lock.lockShared() }
+            if exclusive { shard.lockExclusive() } else { shard.lockShared() }
         }
     }
 
     func unlockAll() {
-        for shard in shards.reversed() { shard.lock.unlock() }
+        for shard in shards.reversed() { shard.unlock() }
     }
 
     // MARK: - Close
 
     /// Closes the store: ends every watch (after the events already published) and releases the
     /// entries. Idempotent; afterwards every other operation throws ``StoreError/closed``.
-    public func close() {
+    /// Like every operation, throws `CancellationError` first when the calling task is cancelled.
+    public func close() throws {
+        try Task.checkCancellation()
         let hubs = watchRegistry.withLock { registry -> [WatchHub<Value>] in
             guard !isClosed else { return [] }
             lockAll(exclusive: true)
             closedFlag.store(true, ordering: .relaxed)
-            for shard in shards { shard.tables = [:] }
+            for shard in shards { shard.removeAll() }
             unlockAll()
-            return registry.hubs.values.map(\.hub)
+            let hubs = registry.hubs.values.map(\.hub)
+            registry.hubs = [:]
+            return hubs
         }
         for hub in hubs { hub.close() }
     }

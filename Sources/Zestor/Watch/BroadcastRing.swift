@@ -22,23 +22,23 @@ struct RingPayload<Value: Sendable>: Sendable {
     }
 }
 
-/// One cell of a ``BroadcastRing``.
+/// The handshake state of one cell of a ``BroadcastRing``; the cell's payload lives in a
+/// separate array so that payload accesses and atomic accesses never overlap in memory.
 ///
 /// Protocol (a per-slot reader/writer handshake that makes ARC payloads safe to reclaim):
-/// - `stamp` is `sequence + 1` of the payload held, `0` when empty, ``RingSlot/busy`` while a
+/// - `stamp` is `sequence + 1` of the payload held, `0` when empty, ``SlotControl/busy`` while a
 ///   writer owns the slot.
-/// - A writer CASes `stamp` to `busy`, waits for `readers` to drain, swaps `payload`, then stores
-///   the new stamp. It only ever waits for copies in progress, never for consumption.
-/// - A reader increments `readers`, loads `stamp`, copies `payload` only if the stamp is the one it
-///   expects, then decrements `readers`.
+/// - A writer CASes `stamp` to `busy`, waits for `readers` to drain, swaps the payload, then
+///   stores the new stamp. It only ever waits for copies in progress, never for consumption.
+/// - A reader increments `readers`, loads `stamp`, copies the payload only if the stamp is the
+///   one it expects, then decrements `readers`.
 /// Both sides use sequentially consistent operations on the two atomics (a Dekker handshake), so
 /// either the reader sees `busy` and backs off, or the writer sees the reader and waits for it.
-struct RingSlot<Value: Sendable>: ~Copyable {
+struct SlotControl: ~Copyable {
     static var busy: UInt64 { .max }
 
     let stamp = Atomic<UInt64>(0)
     let readers = Atomic<Int>(0)
-    var payload: RingPayload<Value>?
 }
 
 /// The outcome of reading one sequence number from a ring.
@@ -60,14 +60,15 @@ enum RingRead<Value: Sendable> {
 /// The ring never waits for consumers. It holds events numbered from `startSequence` on.
 @usableFromInline
 final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
-    // @unchecked: `slots` is a fixed allocation whose cells are only touched through the
-    // per-slot handshake documented on `RingSlot` (payloads are accessed only by the writer
-    // that owns the slot via `stamp == busy`, or by readers registered in `readers`).
+    // @unchecked: `controls` and `payloads` are fixed allocations whose cells are only touched
+    // through the per-slot handshake documented on `SlotControl` (a payload is accessed only by
+    // the writer that owns its slot via `stamp == busy`, or by readers registered in `readers`).
     let capacity: Int
     let mask: UInt64
     /// The first sequence number this ring carries (earlier ones live in a predecessor ring).
     let startSequence: UInt64
-    private let slots: UnsafeMutablePointer<RingSlot<Value>>
+    private let controls: UnsafeMutablePointer<SlotControl>
+    private let payloads: UnsafeMutablePointer<RingPayload<Value>?>
 
     init(minimumCapacity: Int, startSequence: UInt64) {
         var capacity = 16
@@ -75,42 +76,47 @@ final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
         self.capacity = capacity
         self.mask = UInt64(capacity - 1)
         self.startSequence = startSequence
-        slots = .allocate(capacity: capacity)
+        controls = .allocate(capacity: capacity)
+        payloads = .allocate(capacity: capacity)
         for index in 0..<capacity {
-            (slots + index).initialize(to: RingSlot())
+            (controls + index).initialize(to: SlotControl())
         }
+        payloads.initialize(repeating: nil, count: capacity)
     }
 
     deinit {
-        slots.deinitialize(count: capacity)
-        slots.deallocate()
+        controls.deinitialize(count: capacity)
+        controls.deallocate()
+        payloads.deinitialize(count: capacity)
+        payloads.deallocate()
     }
 
     /// Stores `payload` as event `sequence`. Called by the writer that claimed `sequence`.
     func publish(_ sequence: UInt64, _ payload: RingPayload<Value>) {
-        let slot = slots + Int(truncatingIfNeeded: sequence & mask)
+        let slot = Int(truncatingIfNeeded: sequence & mask)
+        let control = controls + slot
         let stamp = sequence &+ 1
         // Own the slot. Another writer may hold it (a lapping sequence number whose writer was
         // faster); if a newer event already landed, ours is obsolete: readers of it are lapped.
         while true {
-            let current = slot.pointee.stamp.load(ordering: .relaxed)
-            if current == RingSlot<Value>.busy {
+            let current = control.pointee.stamp.load(ordering: .relaxed)
+            if current == SlotControl.busy {
                 sched_yield()
                 continue
             }
             if current > stamp { return }
-            if slot.pointee.stamp.compareExchange(
-                expected: current, desired: RingSlot<Value>.busy, ordering: .sequentiallyConsistent
+            if control.pointee.stamp.compareExchange(
+                expected: current, desired: SlotControl.busy, ordering: .sequentiallyConsistent
             ).exchanged {
                 break
             }
         }
-        while slot.pointee.readers.load(ordering: .sequentiallyConsistent) != 0 {
+        while control.pointee.readers.load(ordering: .sequentiallyConsistent) != 0 {
             sched_yield()
         }
-        let previous = slot.pointee.payload.take()
-        slot.pointee.payload = payload
-        slot.pointee.stamp.store(stamp, ordering: .sequentiallyConsistent)
+        let previous = (payloads + slot).pointee.take()
+        (payloads + slot).pointee = payload
+        control.pointee.stamp.store(stamp, ordering: .sequentiallyConsistent)
         // Release the overwritten payload only after the slot is open again: a value's deinit
         // is user code and must not run while readers spin on this slot.
         withExtendedLifetime(previous) {}
@@ -118,26 +124,27 @@ final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
 
     /// Reads event `sequence`. Lock-free; never blocks a writer for longer than one copy.
     func read(_ sequence: UInt64) -> RingRead<Value> {
-        let slot = slots + Int(truncatingIfNeeded: sequence & mask)
+        let slot = Int(truncatingIfNeeded: sequence & mask)
+        let control = controls + slot
         let expected = sequence &+ 1
-        slot.pointee.readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        let stamp = slot.pointee.stamp.load(ordering: .sequentiallyConsistent)
+        control.pointee.readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        let stamp = control.pointee.stamp.load(ordering: .sequentiallyConsistent)
         let result: RingRead<Value>
-        if stamp == expected, let payload = slot.pointee.payload {
+        if stamp == expected, let payload = (payloads + slot).pointee {
             result = .event(payload)
-        } else if stamp != RingSlot<Value>.busy && stamp > expected {
+        } else if stamp != SlotControl.busy && stamp > expected {
             result = .overrun
         } else {
             result = .notYet
         }
-        slot.pointee.readers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        control.pointee.readers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         return result
     }
 
     /// Whether reading `sequence` would return something other than ``RingRead/notYet``.
     /// Sequentially consistent, so it pairs with a writer's stamp store (see ``WatchHub``).
     func isSettled(_ sequence: UInt64) -> Bool {
-        let stamp = slots[Int(truncatingIfNeeded: sequence & mask)].stamp.load(ordering: .sequentiallyConsistent)
-        return stamp != RingSlot<Value>.busy && stamp >= sequence &+ 1
+        let stamp = controls[Int(truncatingIfNeeded: sequence & mask)].stamp.load(ordering: .sequentiallyConsistent)
+        return stamp != SlotControl.busy && stamp >= sequence &+ 1
     }
 }

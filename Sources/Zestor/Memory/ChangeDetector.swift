@@ -1,0 +1,54 @@
+/// Decides whether a write changes the stored value (``StoreOptions/isEquivalent``).
+///
+/// When the options give no closure, `Value`'s own `==` is used if `Value` is `Equatable`
+/// (found once, at store creation, by a run-time conformance check). That case keeps only the
+/// conformance (a metatype: no reference counting), so comparing costs no retain of a shared
+/// closure context on the write path.
+@usableFromInline
+enum ChangeDetector<Value: Sendable>: Sendable {
+    /// The user's `isEquivalent` closure.
+    case custom(@Sendable (Value, Value) -> Bool)
+    /// `Value`'s own `==`.
+    case equatable(EquatableConformance)
+    /// Every write is a change.
+    case none
+
+    init(_ isEquivalent: (@Sendable (Value, Value) -> Bool)?) {
+        if let isEquivalent {
+            self = .custom(isEquivalent)
+        } else if let equatable = Value.self as? any Equatable.Type {
+            self = .equatable(EquatableConformance(type: equatable))
+        } else {
+            self = .none
+        }
+    }
+
+    /// Whether `new` is equivalent to `stored` (so the write is skipped).
+    @inlinable
+    func isEquivalent(_ stored: Value, _ new: Value) -> Bool {
+        switch self {
+        case .custom(let isEquivalent): isEquivalent(stored, new)
+        case .equatable(let conformance): Self.equal(conformance.type, stored, new)
+        case .none: false
+        }
+    }
+
+    /// `lhs == rhs` for `Value == E` (guaranteed by ``init(_:)``, which found the conformance on `Value` itself).
+    @inlinable
+    static func equal<E: Equatable>(_: E.Type, _ lhs: Value, _ rhs: Value) -> Bool {
+        withUnsafePointer(to: lhs) { lhs in
+            withUnsafePointer(to: rhs) { rhs in
+                UnsafeRawPointer(lhs).assumingMemoryBound(to: E.self).pointee
+                    == UnsafeRawPointer(rhs).assumingMemoryBound(to: E.self).pointee
+            }
+        }
+    }
+}
+
+/// `Value.self` seen as an `Equatable` metatype.
+@usableFromInline
+struct EquatableConformance: @unchecked Sendable {
+    // @unchecked: a metatype and its conformance are immutable runtime data, safe to use from
+    // any thread; the compiler cannot prove it because `Equatable` does not refine `SendableMetatype`.
+    @usableFromInline let type: any Equatable.Type
+}
