@@ -1,0 +1,98 @@
+/// One rule of the store contract (DESIGN.md, "Semantics every Store must honour").
+///
+/// Cases marked *racy* repeat ``ConformanceSuite/rounds`` times with concurrent writers.
+public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvertible {
+    // MARK: Reads
+
+    /// Reads of a missing key return `nil` (empty store, other keys present, after a delete, other kind).
+    case missingKeyReadsNil
+    /// Kinds are isolated: the same key in two kinds holds two values, and writes, deletes,
+    /// change detection and watch events stay within their kind.
+    case kindsIsolated
+    /// Reads of a kind that has no keys (never written, or emptied) return empty results and count 0.
+    case emptyKindReads
+    /// `list`, `keys`, `values`, `count`, `get` and `getAll` agree with each other and with a
+    /// model after a random mix of writes on several kinds (`set` results checked on the way).
+    case readersAgree
+    /// `list` filters: every filter must hold, the one-filter and variadic conveniences, filters
+    /// get each entry's key and value, and may capture local mutable state.
+    case listFilters
+
+    // MARK: Writes
+
+    /// `set` reports `.created`, `.updated` and `.unchanged`, and stores what it reports.
+    case setResults
+    /// Writes that change nothing (`set`, `setMany`, `update`, deleting a missing key) emit no event.
+    case unchangedWritesEmitNothing
+    /// `update` applies the transform, returns `true` and emits one `.update` event.
+    case updateTransforms
+    /// `update` of a missing key throws `StoreError.keyNotFound(kind:key:)` and creates nothing.
+    case updateMissingKey
+    /// A throwing transform: its very error is rethrown and nothing is stored or emitted.
+    case updateThrowingTransform
+    /// `update` whose transform leaves the value equal returns `false` and emits nothing.
+    case updateUnchanged
+    /// `setMany` merges: keys absent from the call are left alone.
+    case setManyMerges
+    /// `setMany` skips keys whose value is unchanged: no write, no event.
+    case setManySkipsUnchanged
+    /// `setMany` emits its events in key order.
+    case setManyKeyOrder
+    /// A validator failure inside `setMany` rejects the whole call: nothing is written or emitted.
+    case setManyValidatorAtomic
+    /// `delete` returns the previous value, or `nil` when there was none; its event carries the previous value.
+    case deleteReturnsPrevious
+
+    // MARK: Options
+
+    /// Validators run per kind: the error is rethrown unchanged, nothing is stored or emitted,
+    /// and other kinds are unaffected.
+    case validatorsPerKind
+    /// A custom `isEquivalent` is honoured by `set`, `update` and `setMany` (both ways).
+    case isEquivalentCustom
+    /// Without `isEquivalent`, an `Equatable` value is compared with `==`.
+    case isEquivalentDefault
+
+    // MARK: Guards
+
+    /// In a cancelled task every operation throws `CancellationError` before doing anything.
+    case cancelledTask
+    /// An empty kind makes `set`, `update`, `setMany`, `delete` and `watch` throw `StoreError.kindRequired`.
+    case kindRequired
+    /// `close()` is idempotent, also when called concurrently.
+    case closeIdempotent
+    /// After `close()` every operation throws `StoreError.closed`.
+    case closedOperationsThrow
+
+    // MARK: Watch lifecycle
+
+    /// Closing the store ends every watch normally (`nil`), after the events published before
+    /// the close, also while the reader is suspended and while a writer races the close. *Racy.*
+    case closeEndsWatch
+    /// `Watch.cancel()` ends iteration normally, before, during or racing with iteration. *Racy.*
+    case cancelEndsWatch
+    /// Cancelling the consuming task ends iteration normally (`nil`, not an error). *Racy.*
+    case taskCancellationEndsWatch
+
+    // MARK: Watch delivery
+
+    /// A consumer applying events in receive order converges on the store's state while two
+    /// writers race on the same keys. *Racy.*
+    case watchOrdering
+    /// With `initialReplay`, the snapshot is atomic with the subscription: every replayed
+    /// `.create` precedes every live event and the reconstruction equals the final state. *Racy.*
+    case replayPrecedesLive
+    /// A consumer more than `bufferSize` events behind gets `StoreError.watchOverflow` after a
+    /// gap-free prefix of the events; writers never wait for it. *Racy* (slow reader part).
+    case overflow
+    /// Event-type filters never hide an overflow, and the filtered prefix stays gap-free.
+    case overflowWithFilter
+    /// `eventTypes` delivers exactly the requested types (every non-empty subset).
+    case eventTypeFilter
+    /// `Event.sequence` strictly increases along every stream (plain, replaying, filtered)
+    /// under concurrent writers. *Racy.*
+    case sequenceIncreasing
+
+    /// The case name.
+    public var description: String { rawValue }
+}
