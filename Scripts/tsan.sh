@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the concurrency stress tests (shards, broadcast ring, watch lifecycle) under Thread Sanitizer.
+# Any data race reported by TSan fails the run.
+# Usage: Scripts/tsan.sh [extra `swift test` arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/lib.sh
+
+ensure_packages "${LIBRARY_PACKAGES[@]}"
+
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+swift test --sanitize=thread --scratch-path .build-tsan --filter 'Stress|MemoryStore' "$@"
