@@ -13,10 +13,21 @@ let package = Package(
     products: [
         .library(name: "Zestor", targets: ["Zestor"]),
         .library(name: "ZestorConformance", targets: ["ZestorConformance"]),
+        .executable(name: "zestor", targets: ["zestor"]),
+    ],
+    dependencies: [
+        // Used by the command-line tool only; the libraries have no dependencies.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "Zestor", swiftSettings: strict),
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
+        .executableTarget(
+            name: "zestor",
+            dependencies: ["Zestor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ZestorTests", dependencies: ["Zestor", "ZestorConformance"], swiftSettings: strict),
+        .testTarget(name: "ZestorConformanceTests", dependencies: ["Zestor", "ZestorConformance"], swiftSettings: strict),
     ]
 )

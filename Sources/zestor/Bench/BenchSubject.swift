@@ -1,0 +1,13 @@
+/// A key-value map measured by `zestor bench`. Workload loops are generic over the subject, so
+/// each subject's calls are specialized and inlined (no existential dispatch per operation).
+protocol BenchSubject: AnyObject, Sendable {
+    /// The subject name printed in results (fixed by BENCHMARKS.md).
+    var name: String { get }
+    /// Whether the subject may be driven by more than one thread.
+    var isThreadSafe: Bool { get }
+    func get(_ key: String) -> BenchValue?
+    func set(_ key: String, _ value: BenchValue)
+    /// Lists the whole kind; returns the number of entries.
+    func list() -> Int
+    func count() -> Int
+}

@@ -1,0 +1,28 @@
+import Zestor
+
+/// `memory`: a ``MemoryStore`` through its synchronous API.
+final class MemorySubject: BenchSubject {
+    let store: MemoryStore<BenchValue>
+    var name: String { "memory" }
+    var isThreadSafe: Bool { true }
+
+    init(preloading keys: [String], shardCount: Int?) {
+        store = shardCount.map { MemoryStore(shardCount: $0) } ?? MemoryStore()
+        for (index, key) in keys.enumerated() {
+            _ = try? store.set(BenchData.kind, key, BenchValue(name: "v", n: index))
+        }
+    }
+
+    @inline(__always)
+    func get(_ key: String) -> BenchValue? {
+        (try? store.get(BenchData.kind, key)) ?? nil
+    }
+
+    @inline(__always)
+    func set(_ key: String, _ value: BenchValue) {
+        _ = try? store.set(BenchData.kind, key, value)
+    }
+
+    func list() -> Int { (try? store.list(BenchData.kind, where: []).count) ?? 0 }
+    func count() -> Int { (try? store.count(BenchData.kind)) ?? 0 }
+}

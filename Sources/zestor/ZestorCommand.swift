@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `zestor`: benchmarks and inspection tools for Zestor stores.
+@main
+struct ZestorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zestor",
+        abstract: "Benchmarks and tools for Zestor key-value stores.",
+        subcommands: [BenchCommand.self]
+    )
+}
