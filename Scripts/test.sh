@@ -12,3 +12,9 @@ swift build --build-tests -Xswiftc -warnings-as-errors
 
 echo "==> swift test" >&2
 swift test --skip-build "$@"
+
+# The concurrency stress tests again, under Thread Sanitizer (set ZESTOR_SKIP_TSAN=1 to skip locally).
+if [ "${ZESTOR_SKIP_TSAN:-0}" != "1" ]; then
+    echo "==> Thread Sanitizer" >&2
+    Scripts/tsan.sh
+fi

@@ -36,12 +36,7 @@ enum ChangeDetector<Value: Sendable>: Sendable {
     /// `lhs == rhs` for `Value == E` (guaranteed by ``init(_:)``, which found the conformance on `Value` itself).
     @inlinable
     static func equal<E: Equatable>(_: E.Type, _ lhs: Value, _ rhs: Value) -> Bool {
-        withUnsafePointer(to: lhs) { lhs in
-            withUnsafePointer(to: rhs) { rhs in
-                UnsafeRawPointer(lhs).assumingMemoryBound(to: E.self).pointee
-                    == UnsafeRawPointer(rhs).assumingMemoryBound(to: E.self).pointee
-            }
-        }
+        unsafeBitCast(lhs, to: E.self) == unsafeBitCast(rhs, to: E.self)
     }
 }
 

@@ -14,13 +14,15 @@ struct EntryKey: Hashable, Sendable {
         self.hash = hash
     }
 
-    /// The hash that selects the shard and the bucket of `key` in `kind`.
+    /// The hash that selects the shard and the bucket of `key` in `kind`. Never 0 (0 marks an
+    /// empty slot in ``EntryTable``).
     @inlinable
     static func hash(kind: String, key: String) -> Int {
         var hasher = Hasher()
         hasher.combine(kind)
         hasher.combine(key)
-        return hasher.finalize()
+        let hash = hasher.finalize()
+        return hash == 0 ? 1 : hash
     }
 
     @inlinable

@@ -6,7 +6,7 @@
 @usableFromInline
 struct KindTable<Value: Sendable> {
     @usableFromInline let kind: String
-    @usableFromInline var entries: [EntryKey: Entry<Value>] = [:]
+    @usableFromInline var entries = EntryTable<Value>()
     @usableFromInline var hub: WatchHub<Value>?
 
     @inlinable

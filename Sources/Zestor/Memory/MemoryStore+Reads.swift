@@ -26,24 +26,31 @@ extension MemoryStore {
 
     /// The entries of `kind` for which every filter returns `true`, at one point in time.
     /// Filters run after every lock is released.
+    @inlinable
     public func list(_ kind: String, where filters: [(String, Value) -> Bool]) throws -> [String: Value] {
         let tables = try snapshot(of: kind)
         var result: [String: Value] = [:]
         result.reserveCapacity(tables.reduce(0) { $0 + $1.count })
         for table in tables {
-            for (entryKey, entry) in table where filters.allSatisfy({ $0(entryKey.key, entry.value) }) {
-                result[entryKey.key] = entry.value
+            if filters.isEmpty {
+                for (key, entry) in table { result[key] = entry.value }
+            } else {
+                for (key, entry) in table where filters.allSatisfy({ $0(key, entry.value) }) {
+                    result[key] = entry.value
+                }
             }
         }
         return result
     }
 
     /// The entries of `kind`; the synchronous form of ``Store/list(_:)``.
+    @inlinable
     public func list(_ kind: String) throws -> [String: Value] {
         try list(kind, where: [])
     }
 
     /// The number of keys in `kind`.
+    @inlinable
     public func count(_ kind: String) throws -> Int {
         try checkUsable()
         lockAll(exclusive: false)
@@ -56,28 +63,31 @@ extension MemoryStore {
     }
 
     /// The keys of `kind`, in no particular order.
+    @inlinable
     public func keys(_ kind: String) throws -> [String] {
         let tables = try snapshot(of: kind)
         var keys: [String] = []
         keys.reserveCapacity(tables.reduce(0) { $0 + $1.count })
         for table in tables {
-            for entryKey in table.keys { keys.append(entryKey.key) }
+            for (key, _) in table { keys.append(key) }
         }
         return keys
     }
 
     /// The entries of `kind`, in no particular order.
+    @inlinable
     public func values(_ kind: String) throws -> [KeyValue<Value>] {
         let tables = try snapshot(of: kind)
         var values: [KeyValue<Value>] = []
         values.reserveCapacity(tables.reduce(0) { $0 + $1.count })
         for table in tables {
-            for (entryKey, entry) in table { values.append(KeyValue(key: entryKey.key, value: entry.value)) }
+            for (key, entry) in table { values.append(KeyValue(key: key, value: entry.value)) }
         }
         return values
     }
 
     /// Every entry of every kind, at one point in time.
+    @inlinable
     public func getAll() throws -> [String: [String: Value]] {
         try checkUsable()
         lockAll(exclusive: false)
@@ -93,8 +103,8 @@ extension MemoryStore {
         }
         for tables in copies {
             for (kind, entries) in tables where !entries.isEmpty {
-                for (entryKey, entry) in entries {
-                    result[kind]![entryKey.key] = entry.value
+                for (key, entry) in entries {
+                    result[kind]![key] = entry.value
                 }
             }
         }
@@ -103,9 +113,10 @@ extension MemoryStore {
 
     /// Copy-on-write copies of every shard's table of `kind`, taken under all shard locks at once,
     /// so the result reflects one point in time. Copies cost O(shards); callers iterate lock-free.
-    func snapshot(of kind: String) throws -> [[EntryKey: Entry<Value>]] {
+    @inlinable
+    func snapshot(of kind: String) throws -> [EntryTable<Value>] {
         try checkUsable()
-        var tables: [[EntryKey: Entry<Value>]] = []
+        var tables: [EntryTable<Value>] = []
         tables.reserveCapacity(shards.count)
         lockAll(exclusive: false)
         for shard in shards {

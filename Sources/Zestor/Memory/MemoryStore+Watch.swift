@@ -66,14 +66,14 @@ extension MemoryStore {
 
     /// One `.create` per snapshot entry, in key order, numbered 1...; `total` counts them
     /// before the type filter so live sequence numbers continue after the replay.
-    private func replayEvents(kind: String, from snapshot: [[EntryKey: Entry<Value>]],
+    private func replayEvents(kind: String, from snapshot: [EntryTable<Value>],
                               types: Set<EventType>?) -> (events: [Event<Value>], total: Int) {
         let total = snapshot.reduce(0) { $0 + $1.count }
         guard total > 0, types?.contains(.create) ?? true else { return ([], total) }
         var entries: [(key: String, value: Value)] = []
         entries.reserveCapacity(total)
         for table in snapshot {
-            for (entryKey, entry) in table { entries.append((entryKey.key, entry.value)) }
+            for (key, entry) in table { entries.append((key, entry.value)) }
         }
         entries.sort { $0.key < $1.key }
         var events: [Event<Value>] = []
@@ -91,5 +91,5 @@ struct TakenSubscription<Value: Sendable>: Sendable {
     let hub: WatchHub<Value>
     let ring: BroadcastRing<Value>
     let start: UInt64
-    let snapshot: [[EntryKey: Entry<Value>]]
+    let snapshot: [EntryTable<Value>]
 }

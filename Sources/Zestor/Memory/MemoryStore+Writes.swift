@@ -29,14 +29,14 @@ extension MemoryStore {
         defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
         guard let table = shard.index(of: kind),
-              let entryIndex = shard.tables[table].entries.index(forKey: entryKey)
+              let slot = shard.tables[table].entries.slot(of: entryKey)
         else { throw StoreError.keyNotFound(kind: kind, key: key) }
-        let stored = shard.tables[table].entries.values[entryIndex]
+        let stored = shard.tables[table].entries.entry(atSlot: slot)
         var value = stored.value
         try transform(&value)
         try validate(kind, value)
         if isEquivalent(stored.value, value) { return false }
-        shard.tables[table].entries.values[entryIndex] = Entry(value: value, version: stored.version &+ 1)
+        shard.tables[table].entries.replaceEntry(atSlot: slot, with: Entry(value: value, version: stored.version &+ 1))
         shard.tables[table].hub?.publish(key: key, type: .update, value: value)
         return true
     }
@@ -74,7 +74,7 @@ extension MemoryStore {
         defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
         guard let table = shard.index(of: kind),
-              let removed = shard.tables[table].entries.removeValue(forKey: EntryKey(key: key, hash: hash))
+              let removed = shard.tables[table].entries.remove(EntryKey(key: key, hash: hash))
         else { return nil }
         if let hub = shard.tables[table].hub {
             hub.publish(key: key, type: .delete, value: removed.value)
@@ -111,14 +111,14 @@ extension MemoryStore {
     @inlinable
     @discardableResult
     func apply(_ value: Value, to entryKey: EntryKey, in table: inout KindTable<Value>) -> SetResult {
-        if let index = table.entries.index(forKey: entryKey) {
-            let stored = table.entries.values[index]
+        if let slot = table.entries.slot(of: entryKey) {
+            let stored = table.entries.entry(atSlot: slot)
             if isEquivalent(stored.value, value) { return .unchanged }
-            table.entries.values[index] = Entry(value: value, version: stored.version &+ 1)
+            table.entries.replaceEntry(atSlot: slot, with: Entry(value: value, version: stored.version &+ 1))
             table.hub?.publish(key: entryKey.key, type: .update, value: value)
             return .updated
         }
-        table.entries[entryKey] = Entry(value: value, version: 1)
+        table.entries.insertNew(entryKey, Entry(value: value, version: 1))
         table.hub?.publish(key: entryKey.key, type: .create, value: value)
         return .created
     }

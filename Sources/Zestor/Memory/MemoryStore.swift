@@ -76,12 +76,14 @@ public final class MemoryStore<Value: Sendable>: Store {
     }
 
     /// Locks every shard in ascending order, shared or exclusive. Pair with ``unlockAll()``.
+    @inlinable
     func lockAll(exclusive: Bool) {
         for shard in shards {
             if exclusive { shard.lockExclusive() } else { shard.lockShared() }
         }
     }
 
+    @inlinable
     func unlockAll() {
         for shard in shards.reversed() { shard.unlock() }
     }

@@ -63,13 +63,36 @@ struct Shard<Value: Sendable> {
     /// Takes the stripe's lock shared. Pair with ``unlock()``.
     @inlinable @inline(__always)
     func lockShared() {
-        let rc = pthread_rwlock_rdlock(lock)
-        precondition(rc == 0, "pthread_rwlock_rdlock failed")
+        if pthread_rwlock_tryrdlock(lock) != 0 { lockSharedContended() }
     }
 
     /// Takes the stripe's lock exclusively. Pair with ``unlock()``.
     @inlinable @inline(__always)
     func lockExclusive() {
+        if pthread_rwlock_trywrlock(lock) != 0 { lockExclusiveContended() }
+    }
+
+    /// Critical sections are a few hundred nanoseconds, far shorter than putting a thread to
+    /// sleep and waking it, so a contended acquisition first retries a few times, yielding the
+    /// processor in between, before it blocks.
+    @usableFromInline static var contendedRetries: Int { 16 }
+
+    @usableFromInline
+    func lockSharedContended() {
+        for _ in 0..<Self.contendedRetries {
+            sched_yield()
+            if pthread_rwlock_tryrdlock(lock) == 0 { return }
+        }
+        let rc = pthread_rwlock_rdlock(lock)
+        precondition(rc == 0, "pthread_rwlock_rdlock failed")
+    }
+
+    @usableFromInline
+    func lockExclusiveContended() {
+        for _ in 0..<Self.contendedRetries {
+            sched_yield()
+            if pthread_rwlock_trywrlock(lock) == 0 { return }
+        }
         let rc = pthread_rwlock_wrlock(lock)
         precondition(rc == 0, "pthread_rwlock_wrlock failed")
     }

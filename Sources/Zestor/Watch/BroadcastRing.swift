@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,9 +10,10 @@ import Darwin
 /// What one watcher event carries through the ring (the kind is the hub's).
 @usableFromInline
 struct RingPayload<Value: Sendable>: Sendable {
+    // Ordered key, value, type so the one-byte type packs at the end.
     @usableFromInline let key: String
-    @usableFromInline let type: EventType
     @usableFromInline let value: Value
+    @usableFromInline let type: EventType
 
     @inlinable
     init(key: String, type: EventType, value: Value) {
@@ -34,11 +35,14 @@ struct RingPayload<Value: Sendable>: Sendable {
 ///   one it expects, then decrements `readers`.
 /// Both sides use sequentially consistent operations on the two atomics (a Dekker handshake), so
 /// either the reader sees `busy` and backs off, or the writer sees the reader and waits for it.
+@usableFromInline
 struct SlotControl: ~Copyable {
-    static var busy: UInt64 { .max }
+    @inlinable static var busy: UInt64 { .max }
 
-    let stamp = Atomic<UInt64>(0)
-    let readers = Atomic<Int>(0)
+    @usableFromInline let stamp = Atomic<UInt64>(0)
+    @usableFromInline let readers = Atomic<Int>(0)
+
+    @usableFromInline init() {}
 }
 
 /// The outcome of reading one sequence number from a ring.
@@ -60,15 +64,20 @@ enum RingRead<Value: Sendable> {
 /// The ring never waits for consumers. It holds events numbered from `startSequence` on.
 @usableFromInline
 final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
-    // @unchecked: `controls` and `payloads` are fixed allocations whose cells are only touched
-    // through the per-slot handshake documented on `SlotControl` (a payload is accessed only by
-    // the writer that owns its slot via `stamp == busy`, or by readers registered in `readers`).
-    let capacity: Int
-    let mask: UInt64
+    // @unchecked: `cells` is a fixed allocation whose cells are only touched through the
+    // per-slot handshake documented on `SlotControl` (a payload is accessed only by the writer
+    // that owns its cell via `stamp == busy`, or by readers registered in `readers`).
+    @usableFromInline let capacity: Int
+    @usableFromInline let mask: UInt64
     /// The first sequence number this ring carries (earlier ones live in a predecessor ring).
-    let startSequence: UInt64
-    private let controls: UnsafeMutablePointer<SlotControl>
-    private let payloads: UnsafeMutablePointer<RingPayload<Value>?>
+    @usableFromInline let startSequence: UInt64
+    /// One allocation of `capacity` cells, each `cellStride` bytes on its own cache lines:
+    /// the ``SlotControl`` at offset 0, the payload at ``payloadOffset``. A writer and a reader
+    /// of neighbouring sequence numbers therefore never contend for the same line, and an
+    /// event costs one line transfer when the payload is small.
+    @usableFromInline let cells: UnsafeMutableRawPointer
+    @usableFromInline let cellStride: Int
+    @usableFromInline static var payloadOffset: Int { MemoryLayout<SlotControl>.stride }
 
     init(minimumCapacity: Int, startSequence: UInt64) {
         var capacity = 16
@@ -76,32 +85,49 @@ final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
         self.capacity = capacity
         self.mask = UInt64(capacity - 1)
         self.startSequence = startSequence
-        controls = .allocate(capacity: capacity)
-        payloads = .allocate(capacity: capacity)
+        let cellSize = Self.payloadOffset + MemoryLayout<RingPayload<Value>?>.stride
+        cellStride = (cellSize + 63) & ~63
+        cells = .allocate(byteCount: capacity * cellStride, alignment: 64)
         for index in 0..<capacity {
-            (controls + index).initialize(to: SlotControl())
+            let cell = cells + index * cellStride
+            cell.bindMemory(to: SlotControl.self, capacity: 1).initialize(to: SlotControl())
+            (cell + Self.payloadOffset).bindMemory(to: RingPayload<Value>?.self, capacity: 1).initialize(to: nil)
         }
-        payloads.initialize(repeating: nil, count: capacity)
     }
 
     deinit {
-        controls.deinitialize(count: capacity)
-        controls.deallocate()
-        payloads.deinitialize(count: capacity)
-        payloads.deallocate()
+        for index in 0..<capacity {
+            let cell = cells + index * cellStride
+            cell.assumingMemoryBound(to: SlotControl.self).deinitialize(count: 1)
+            (cell + Self.payloadOffset).assumingMemoryBound(to: RingPayload<Value>?.self).deinitialize(count: 1)
+        }
+        cells.deallocate()
+    }
+
+    /// The handshake state of the cell holding `sequence`.
+    @inlinable @inline(__always)
+    func control(_ sequence: UInt64) -> UnsafeMutablePointer<SlotControl> {
+        (cells + Int(truncatingIfNeeded: sequence & mask) &* cellStride).assumingMemoryBound(to: SlotControl.self)
+    }
+
+    /// The payload of the cell holding `sequence`; accessed only under the cell's handshake.
+    @inlinable @inline(__always)
+    func payload(_ sequence: UInt64) -> UnsafeMutablePointer<RingPayload<Value>?> {
+        (cells + Int(truncatingIfNeeded: sequence & mask) &* cellStride + Self.payloadOffset)
+            .assumingMemoryBound(to: RingPayload<Value>?.self)
     }
 
     /// Stores `payload` as event `sequence`. Called by the writer that claimed `sequence`.
+    @inlinable
     func publish(_ sequence: UInt64, _ payload: RingPayload<Value>) {
-        let slot = Int(truncatingIfNeeded: sequence & mask)
-        let control = controls + slot
+        let control = control(sequence)
         let stamp = sequence &+ 1
         // Own the slot. Another writer may hold it (a lapping sequence number whose writer was
         // faster); if a newer event already landed, ours is obsolete: readers of it are lapped.
         while true {
             let current = control.pointee.stamp.load(ordering: .relaxed)
             if current == SlotControl.busy {
-                sched_yield()
+                Self.yieldProcessor()
                 continue
             }
             if current > stamp { return }
@@ -112,25 +138,32 @@ final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
             }
         }
         while control.pointee.readers.load(ordering: .sequentiallyConsistent) != 0 {
-            sched_yield()
+            Self.yieldProcessor()
         }
-        let previous = (payloads + slot).pointee.take()
-        (payloads + slot).pointee = payload
+        let cellPayload = self.payload(sequence)
+        let previous = cellPayload.pointee.take()
+        cellPayload.pointee = payload
         control.pointee.stamp.store(stamp, ordering: .sequentiallyConsistent)
         // Release the overwritten payload only after the slot is open again: a value's deinit
         // is user code and must not run while readers spin on this slot.
         withExtendedLifetime(previous) {}
     }
 
+    /// Lets another thread run while a slot is owned by someone else (rare and brief).
+    @usableFromInline
+    static func yieldProcessor() {
+        sched_yield()
+    }
+
     /// Reads event `sequence`. Lock-free; never blocks a writer for longer than one copy.
+    @inlinable
     func read(_ sequence: UInt64) -> RingRead<Value> {
-        let slot = Int(truncatingIfNeeded: sequence & mask)
-        let control = controls + slot
+        let control = control(sequence)
         let expected = sequence &+ 1
         control.pointee.readers.wrappingAdd(1, ordering: .sequentiallyConsistent)
         let stamp = control.pointee.stamp.load(ordering: .sequentiallyConsistent)
         let result: RingRead<Value>
-        if stamp == expected, let payload = (payloads + slot).pointee {
+        if stamp == expected, let payload = payload(sequence).pointee {
             result = .event(payload)
         } else if stamp != SlotControl.busy && stamp > expected {
             result = .overrun
@@ -143,8 +176,9 @@ final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
 
     /// Whether reading `sequence` would return something other than ``RingRead/notYet``.
     /// Sequentially consistent, so it pairs with a writer's stamp store (see ``WatchHub``).
+    @inlinable
     func isSettled(_ sequence: UInt64) -> Bool {
-        let stamp = controls[Int(truncatingIfNeeded: sequence & mask)].stamp.load(ordering: .sequentiallyConsistent)
+        let stamp = control(sequence).pointee.stamp.load(ordering: .sequentiallyConsistent)
         return stamp != SlotControl.busy && stamp >= sequence &+ 1
     }
 }

@@ -40,6 +40,7 @@ final class ExternalSubscription<Value: Sendable>: Sendable {
 
 /// The consuming side of an ``ExternalSubscription``; a reference so the iterator struct can
 /// stay copyable while the base iterator is mutated in place.
+@usableFromInline
 final class ExternalCursor<Value: Sendable> {
     private let subscription: ExternalSubscription<Value>
     private var base: (any EventIterating<Value>)?
@@ -52,6 +53,7 @@ final class ExternalCursor<Value: Sendable> {
         base = isSecondConsumer ? nil : subscription.makeIterator()
     }
 
+    @usableFromInline
     func next() async throws -> Event<Value>? {
         if isSecondConsumer {
             isSecondConsumer = false

@@ -1,15 +1,26 @@
+public import Synchronization
+
 /// The consuming side of a ``RingSubscription``: the position of one single-consumer iterator.
 ///
 /// Owned by exactly one iterator (it is not shared), so its mutable state needs no lock.
+@usableFromInline
 struct RingCursor<Value: Sendable> {
-    private let subscription: RingSubscription<Value>
-    private var ring: BroadcastRing<Value>
-    private var nextSequence: UInt64
-    private var replayIndex = 0
-    private var finished = false
+    @usableFromInline let subscription: RingSubscription<Value>
+    @usableFromInline var ring: BroadcastRing<Value>
+    @usableFromInline var nextSequence: UInt64
+    @usableFromInline var replayIndex = 0
+    @usableFromInline var finished = false
     /// Set when another iterator already consumes this subscription.
-    private var isSecondConsumer: Bool
+    @usableFromInline var isSecondConsumer: Bool
+    /// Events read since the consuming task last suspended. A consumer that keeps up never
+    /// needs to suspend, so it yields every ``fairnessInterval`` events to let the other tasks
+    /// of the cooperative pool (writers among them) run.
+    @usableFromInline var eventsSinceSuspension = 0
+    @usableFromInline static var fairnessInterval: Int { 256 }
+    /// How long the cursor polls for the next event before parking (see ``spinUntilSettled()``).
+    @usableFromInline var spinBudget: Duration = .microseconds(5)
 
+    @usableFromInline
     init(_ subscription: RingSubscription<Value>) {
         self.subscription = subscription
         self.nextSequence = subscription.startSequence
@@ -19,6 +30,7 @@ struct RingCursor<Value: Sendable> {
 
     /// The next event, `nil` once the stream ended, or ``StoreError/watchOverflow(kind:)`` when
     /// the consumer fell more than `bufferSize` events behind. Ends exactly once.
+    @inlinable
     mutating func next() async throws -> Event<Value>? {
         if isSecondConsumer {
             isSecondConsumer = false
@@ -34,11 +46,21 @@ struct RingCursor<Value: Sendable> {
                 return subscription.replay[replayIndex]
             }
             let hub = subscription.hub
-            if hub.head.load(ordering: .relaxed) &- nextSequence > subscription.bufferSize {
+            // When the ring holds exactly `bufferSize` events, a consumer more than `bufferSize`
+            // behind finds its slot overwritten (`.overrun` below), so `head` — a line every
+            // publish writes — need not be read per event. Otherwise compare with it.
+            if subscription.bufferSize < UInt64(ring.capacity)
+                && hub.head.load(ordering: .relaxed) &- nextSequence > subscription.bufferSize {
                 throw overflow()
+            }
+            if eventsSinceSuspension >= Self.fairnessInterval {
+                eventsSinceSuspension = 0
+                await Task.yield()
+                continue
             }
             switch ring.read(nextSequence) {
             case .event(let payload):
+                eventsSinceSuspension &+= 1
                 let sequence = nextSequence
                 nextSequence &+= 1
                 if subscription.eventTypes.contains(payload.type) {
@@ -51,24 +73,79 @@ struct RingCursor<Value: Sendable> {
                 if hub.isClosed {
                     return finish()
                 }
-                let subscription = self.subscription
-                await hub.waitForEvent(nextSequence, in: ring, consumer: subscription.id) { subscription.isEnded }
-                let current = hub.consumerRing
-                if current !== ring && nextSequence >= current.startSequence {
-                    ring = current
+                if !spinUntilSettled() {
+                    await waitForEvent()
+                    eventsSinceSuspension = 0
                 }
             }
         }
         return nil
     }
 
-    private mutating func finish() -> Event<Value>? {
+    /// Polls briefly before parking: under a steady stream the next event is usually a few
+    /// hundred nanoseconds away, far less than a park and wake-up costs both sides. Once it
+    /// arrives, it gives the writer a moment more to fill a small batch, so that the cursor then
+    /// reads cache lines the writer has finished with instead of the one it is writing.
+    ///
+    /// Adaptive, so a slow stream does not burn a core: each poll that ends in a park halves the
+    /// budget (down to zero), each poll that succeeds — or a wake-up that finds a batch waiting —
+    /// restores it. Bounded in time, not iterations, so it behaves alike on any machine and under
+    /// any instrumentation.
+    @usableFromInline
+    mutating func spinUntilSettled() -> Bool {
+        guard spinBudget > .zero else { return false }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var polls = 0
+        while !ring.isSettled(nextSequence) {
+            polls &+= 1
+            if polls & 31 == 0 && clock.now - start > spinBudget {
+                spinBudget = spinBudget < Self.minimumSpin ? .zero : spinBudget / 2
+                return false
+            }
+        }
+        spinBudget = Self.maximumSpin
+        let ahead = nextSequence &+ batchLag
+        let arrived = clock.now
+        polls = 0
+        while !ring.isSettled(ahead) {
+            polls &+= 1
+            if polls & 31 == 0 && clock.now - arrived > Self.batchWait { break }
+        }
+        return true
+    }
+
+    /// How far ahead of the cursor a batch is awaited.
+    @usableFromInline var batchLag: UInt64 { UInt64(min(16, ring.capacity / 4)) }
+    @usableFromInline static var maximumSpin: Duration { .microseconds(5) }
+    @usableFromInline static var minimumSpin: Duration { .nanoseconds(500) }
+    @usableFromInline static var batchWait: Duration { .microseconds(3) }
+
+    /// Parks until the next event may be there; follows the hub to a larger ring if it grew.
+    @usableFromInline
+    mutating func waitForEvent() async {
+        let subscription = self.subscription
+        let hub = subscription.hub
+        await hub.waitForEvent(nextSequence, in: ring, consumer: subscription.id) { subscription.isEnded }
+        let current = hub.consumerRing
+        if current !== ring && nextSequence >= current.startSequence {
+            ring = current
+        }
+        // A batch already waiting means the stream is fast again: poll next time.
+        if ring.isSettled(nextSequence &+ batchLag) {
+            spinBudget = Self.maximumSpin
+        }
+    }
+
+    @usableFromInline
+    mutating func finish() -> Event<Value>? {
         finished = true
         subscription.end()
         return nil
     }
 
-    private mutating func overflow() -> StoreError {
+    @usableFromInline
+    mutating func overflow() -> StoreError {
         finished = true
         subscription.end()
         return .watchOverflow(kind: subscription.hub.kind)

@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// One watcher's registration on a ``WatchHub``: where its stream starts, what it wants, and
 /// whether it has ended.
@@ -6,20 +6,21 @@ import Synchronization
 /// Immutable apart from two atomics, so it is shared freely between the ``Watch`` (which may be
 /// cancelled from any task) and the single iterator that consumes it. It ends exactly once —
 /// on ``end()`` or when the last reference goes away — and then unregisters from the store.
+@usableFromInline
 final class RingSubscription<Value: Sendable>: Sendable {
-    let id: UInt64
-    let hub: WatchHub<Value>
-    let bufferSize: UInt64
-    let eventTypes: EventTypeMask
+    @usableFromInline let id: UInt64
+    @usableFromInline let hub: WatchHub<Value>
+    @usableFromInline let bufferSize: UInt64
+    @usableFromInline let eventTypes: EventTypeMask
     /// The hub's next sequence number when the subscription was taken (under every shard lock).
-    let startSequence: UInt64
+    @usableFromInline let startSequence: UInt64
     /// The ring that held `startSequence` when the subscription was taken.
-    let startRing: BroadcastRing<Value>
+    @usableFromInline let startRing: BroadcastRing<Value>
     /// Initial-replay events, already filtered; delivered before any live event.
-    let replay: [Event<Value>]
+    @usableFromInline let replay: [Event<Value>]
     /// The number of replayed entries before filtering: live sequence numbers continue after it.
-    let replayCount: UInt64
-    private let ended = Atomic<Bool>(false)
+    @usableFromInline let replayCount: UInt64
+    @usableFromInline let ended = Atomic<Bool>(false)
     private let iterated = Atomic<Bool>(false)
     private let unregister: @Sendable () -> Void
 
@@ -39,9 +40,10 @@ final class RingSubscription<Value: Sendable>: Sendable {
     deinit { end() }
 
     /// Whether the subscription was cancelled or released.
-    var isEnded: Bool { ended.load(ordering: .acquiring) }
+    @inlinable var isEnded: Bool { ended.load(ordering: .acquiring) }
 
     /// Ends the subscription once: wakes its consumer and unregisters from the store.
+    @usableFromInline
     func end() {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         hub.wake(consumer: id)
@@ -49,14 +51,16 @@ final class RingSubscription<Value: Sendable>: Sendable {
     }
 
     /// Claims the right to iterate; only the first caller gets it (a Watch has a single consumer).
+    @usableFromInline
     func claimIteration() -> Bool {
         !iterated.exchange(true, ordering: .acquiringAndReleasing)
     }
 }
 
 /// A set of ``EventType``s as a bit mask, so filtering costs one AND on the consumer's path.
+@usableFromInline
 struct EventTypeMask: Sendable {
-    private let bits: UInt8
+    @usableFromInline let bits: UInt8
 
     init(_ types: Set<EventType>?) {
         guard let types else {
@@ -68,9 +72,9 @@ struct EventTypeMask: Sendable {
         self.bits = bits
     }
 
-    func contains(_ type: EventType) -> Bool { bits & Self.bit(type) != 0 }
+    @inlinable func contains(_ type: EventType) -> Bool { bits & Self.bit(type) != 0 }
 
-    private static func bit(_ type: EventType) -> UInt8 {
+    @inlinable static func bit(_ type: EventType) -> UInt8 {
         switch type {
         case .create: 1
         case .update: 2

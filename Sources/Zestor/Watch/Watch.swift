@@ -47,33 +47,31 @@ public final class Watch<Value: Sendable>: AsyncSequence, Sendable {
     /// The single iterator of this watch.
     public func makeAsyncIterator() -> AsyncIterator {
         switch source {
-        case .ring(let subscription): AsyncIterator(.ring(RingCursor(subscription)))
-        case .external(let subscription): AsyncIterator(.external(ExternalCursor(subscription)))
+        case .ring(let subscription): AsyncIterator(ring: RingCursor(subscription))
+        case .external(let subscription): AsyncIterator(external: ExternalCursor(subscription))
         }
     }
 
     /// Iterates the events of a ``Watch``. Not to be shared between tasks.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        enum Cursor {
-            case ring(RingCursor<Value>)
-            case external(ExternalCursor<Value>)
+        // Exactly one of the two is set. Two optionals rather than an enum, so the ring cursor
+        // is advanced in place.
+        @usableFromInline var ring: RingCursor<Value>?
+        @usableFromInline var external: ExternalCursor<Value>?
+
+        init(ring: RingCursor<Value>) {
+            self.ring = ring
         }
 
-        private var cursor: Cursor
-
-        init(_ cursor: Cursor) {
-            self.cursor = cursor
+        init(external: ExternalCursor<Value>) {
+            self.external = external
         }
 
         /// The next event, or `nil` when the stream ended.
+        @inlinable
         public mutating func next() async throws -> Event<Value>? {
-            switch cursor {
-            case .ring(var ring):
-                defer { cursor = .ring(ring) }
-                return try await ring.next()
-            case .external(let external):
-                return try await external.next()
-            }
+            if ring != nil { return try await ring!.next() }
+            return try await external?.next()
         }
     }
 }

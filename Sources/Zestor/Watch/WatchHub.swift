@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// The publishing point of one watched kind: a sequence counter, the current ring, and the
 /// consumers parked waiting for events.
@@ -17,12 +17,12 @@ import Synchronization
 final class WatchHub<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `ring` is guarded by the store's shard locks as documented above; every
     // other stored property is immutable, atomic, or inside the `parking` mutex.
-    let kind: String
+    @usableFromInline let kind: String
     /// The next sequence number to claim.
-    let head = Atomic<UInt64>(0)
-    private(set) var ring: BroadcastRing<Value>
-    private let parkedCount = Atomic<Int>(0)
-    private let closedFlag = Atomic<Bool>(false)
+    @usableFromInline let head = Atomic<UInt64>(0)
+    @usableFromInline private(set) var ring: BroadcastRing<Value>
+    @usableFromInline let parkedCount = Atomic<Int>(0)
+    @usableFromInline let closedFlag = Atomic<Bool>(false)
     private let parking: Locked<ParkingLot>
 
     private struct ParkingLot {
@@ -39,7 +39,7 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Claims the next sequence number and stores the event. Caller holds its shard's lock.
-    @usableFromInline
+    @inlinable
     func publish(key: String, type: EventType, value: Value) {
         let sequence = head.wrappingAdd(1, ordering: .relaxed).oldValue
         ring.publish(sequence, RingPayload(key: key, type: type, value: value))
@@ -49,7 +49,7 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Whether ``close()`` ran: no event will be published any more.
-    var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
+    @inlinable var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     /// Makes sure the ring holds at least `capacity` events, replacing it with a larger one
     /// that continues the sequence. Caller holds every shard lock exclusively.
@@ -65,10 +65,11 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     }
 
     /// The ring consumers must read from once their cursor reaches its start.
-    var consumerRing: BroadcastRing<Value> { parking.withLock { $0.ring } }
+    @usableFromInline var consumerRing: BroadcastRing<Value> { parking.withLock { $0.ring } }
 
     /// Suspends the consumer `id` until event `sequence` of `ring` may be readable, the ring was
     /// superseded, the hub closed, `isEnded()` holds, or the task is cancelled.
+    @usableFromInline
     func waitForEvent(_ sequence: UInt64, in ring: BroadcastRing<Value>, consumer id: UInt64,
                       isEnded: @escaping @Sendable () -> Bool) async {
         await withTaskCancellationHandler {
@@ -110,7 +111,8 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
         for continuation in woken { continuation.resume() }
     }
 
-    private func wakeAll() {
+    @usableFromInline
+    func wakeAll() {
         let woken = parking.withLock { takeAll(&$0) }
         for continuation in woken { continuation.resume() }
     }

@@ -1,0 +1,272 @@
+/// The entries of one kind in one shard: an open-addressing hash table (linear probing,
+/// backward-shift deletion, power-of-two capacity, at most 3/4 full) with copy-on-write value
+/// semantics, keyed by ``EntryKey``.
+///
+/// Why not `Dictionary`: a dictionary keeps keys and values in two arrays (two cache misses per
+/// lookup) and rehashes every key it is given. Here a slot holds the precomputed hash, the key
+/// and the entry together, so a hit costs one miss and no hashing at all.
+///
+/// Copying a table is O(1) (the storage is shared); the first mutation of a shared storage
+/// copies it. Slot positions survive that copy, so a slot index found before a mutation stays valid.
+@usableFromInline
+struct EntryTable<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: like `Dictionary`, a value type over copy-on-write storage. The storage is
+    // mutated only through `makeUnique()`, i.e. only when this value holds the sole reference,
+    // so storage reachable from two values (or two threads) is never written.
+    @usableFromInline typealias Storage = EntryTableStorage<Value>
+
+    /// nil until the first insertion: empty tables allocate nothing.
+    @usableFromInline var storage: Storage?
+
+    @inlinable
+    init() {}
+
+    /// The number of entries.
+    @inlinable
+    var count: Int { storage?.header.count ?? 0 }
+
+    @inlinable
+    var isEmpty: Bool { count == 0 }
+
+    /// The slot holding `key`, or nil.
+    @inlinable
+    func slot(of key: EntryKey) -> Int? {
+        guard let storage else { return nil }
+        return storage.slot(of: key)
+    }
+
+    /// The entry stored under `key`, or nil.
+    @inlinable
+    subscript(key: EntryKey) -> Entry<Value>? {
+        if case .none = storage { return nil }
+        // The table outlives this call, so its storage needs no retain while it is probed.
+        return Unmanaged.passUnretained(storage.unsafelyUnwrapped)._withUnsafeGuaranteedRef { storage in
+            guard let slot = storage.slot(of: key) else { return nil }
+            return storage.entry(at: slot)
+        }
+    }
+
+    /// The entry in an occupied slot.
+    @inlinable
+    func entry(atSlot slot: Int) -> Entry<Value> {
+        storage.unsafelyUnwrapped.entry(at: slot)
+    }
+
+    /// Replaces the entry in an occupied slot (found by ``slot(of:)`` on this table).
+    @inlinable
+    mutating func replaceEntry(atSlot slot: Int, with entry: Entry<Value>) {
+        makeUnique()
+        storage.unsafelyUnwrapped.replaceEntry(at: slot, with: entry)
+    }
+
+    /// Inserts an entry under a key the table does not hold.
+    @inlinable
+    mutating func insertNew(_ key: EntryKey, _ entry: Entry<Value>) {
+        makeUnique(reservingOneMore: true)
+        storage.unsafelyUnwrapped.insertNew(key, entry)
+    }
+
+    /// Removes the entry under `key`; returns it, or nil when absent.
+    @inlinable
+    mutating func remove(_ key: EntryKey) -> Entry<Value>? {
+        guard let slot = slot(of: key) else { return nil }
+        makeUnique()
+        return storage.unsafelyUnwrapped.remove(at: slot)
+    }
+
+    /// Ensures `storage` is uniquely referenced (and, when inserting, has room for one more).
+    @inlinable
+    mutating func makeUnique(reservingOneMore: Bool = false) {
+        // Check uniqueness before binding the storage to a local: the local would count.
+        let isUnique = isKnownUniquelyReferenced(&storage)
+        guard let current = storage else {
+            if reservingOneMore { storage = Storage.create(capacity: Storage.minimumCapacity) }
+            return
+        }
+        if reservingOneMore && (current.header.count &+ 1) &* 5 > current.header.capacity &* 4 {
+            storage = current.copy(capacity: current.header.capacity &* 2)
+        } else if !isUnique {
+            storage = current.copy(capacity: current.header.capacity)
+        }
+    }
+}
+
+extension EntryTable: Sequence {
+    /// Iterates `(key, entry)` pairs in slot order.
+    @usableFromInline
+    struct Iterator: IteratorProtocol {
+        @usableFromInline let storage: Storage?
+        @usableFromInline var slot = 0
+
+        @inlinable
+        init(storage: Storage?) {
+            self.storage = storage
+        }
+
+        @inlinable
+        mutating func next() -> (key: String, entry: Entry<Value>)? {
+            guard let storage else { return nil }
+            let capacity = storage.header.capacity
+            while slot < capacity {
+                defer { slot &+= 1 }
+                if let item = storage.item(at: slot) { return item }
+            }
+            return nil
+        }
+    }
+
+    @inlinable
+    func makeIterator() -> Iterator { Iterator(storage: storage) }
+
+    @inlinable
+    var underestimatedCount: Int { count }
+}
+
+/// The header of an ``EntryTableStorage``.
+@usableFromInline
+struct EntryTableHeader {
+    @usableFromInline var count: Int
+    @usableFromInline let capacity: Int
+
+    @inlinable
+    init(count: Int, capacity: Int) {
+        self.count = count
+        self.capacity = capacity
+    }
+}
+
+/// One slot: empty when `hash` is 0 (``EntryKey/hash(kind:key:)`` never returns 0), then `key`
+/// is empty and `entry` nil. Fields are read in place, so a probe copies nothing.
+@usableFromInline
+struct EntrySlot<Value: Sendable> {
+    @usableFromInline var hash: Int
+    @usableFromInline var key: String
+    @usableFromInline var entry: Entry<Value>?
+
+    @inlinable
+    init(hash: Int, key: String, entry: Entry<Value>?) {
+        self.hash = hash
+        self.key = key
+        self.entry = entry
+    }
+
+    @inlinable
+    static var empty: EntrySlot { EntrySlot(hash: 0, key: "", entry: nil) }
+}
+
+/// The tail-allocated slots of an ``EntryTable``. Every slot is always initialized (empty ones
+/// hold a nil item), so copying and deinitializing are uniform.
+@usableFromInline
+final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, EntrySlot<Value>> {
+    @usableFromInline static var minimumCapacity: Int { 16 }
+
+    @inlinable
+    static func create(capacity: Int) -> EntryTableStorage<Value> {
+        let storage = unsafeDowncast(
+            Self.create(minimumCapacity: capacity) { _ in EntryTableHeader(count: 0, capacity: capacity) },
+            to: EntryTableStorage<Value>.self)
+        storage.withUnsafeMutablePointerToElements { slots in
+            slots.initialize(repeating: .empty, count: capacity)
+        }
+        return storage
+    }
+
+    deinit {
+        _ = withUnsafeMutablePointers { header, slots in
+            slots.deinitialize(count: header.pointee.capacity)
+        }
+    }
+
+    /// A copy with `capacity` slots (the same or larger). With the same capacity slot positions
+    /// are kept; a larger one re-places every item.
+    @inlinable
+    func copy(capacity: Int) -> EntryTableStorage<Value> {
+        let copy = EntryTableStorage.create(capacity: capacity)
+        withUnsafeMutablePointers { header, slots in
+            let oldCapacity = header.pointee.capacity
+            copy.withUnsafeMutablePointers { newHeader, newSlots in
+                if capacity == oldCapacity {
+                    newSlots.update(from: slots, count: capacity)
+                } else {
+                    let mask = capacity &- 1
+                    for index in 0..<oldCapacity where slots[index].hash != 0 {
+                        var target = slots[index].hash & mask
+                        while newSlots[target].hash != 0 { target = (target &+ 1) & mask }
+                        newSlots[target] = slots[index]
+                    }
+                }
+                newHeader.pointee.count = header.pointee.count
+            }
+        }
+        return copy
+    }
+
+    @inlinable
+    func slot(of key: EntryKey) -> Int? {
+        withUnsafeMutablePointers { header, slots in
+            let mask = header.pointee.capacity &- 1
+            var index = key.hash & mask
+            while true {
+                let hash = slots[index].hash
+                if hash == 0 { return nil }
+                if hash == key.hash && slots[index].key == key.key { return index }
+                index = (index &+ 1) & mask
+            }
+        }
+    }
+
+    @inlinable
+    func entry(at slot: Int) -> Entry<Value> {
+        withUnsafeMutablePointerToElements { slots in slots[slot].entry.unsafelyUnwrapped }
+    }
+
+    @inlinable
+    func item(at slot: Int) -> (key: String, entry: Entry<Value>)? {
+        withUnsafeMutablePointerToElements { slots in
+            slots[slot].hash == 0 ? nil : (slots[slot].key, slots[slot].entry.unsafelyUnwrapped)
+        }
+    }
+
+    @inlinable
+    func replaceEntry(at slot: Int, with entry: Entry<Value>) {
+        withUnsafeMutablePointerToElements { slots in slots[slot].entry = entry }
+    }
+
+    /// Inserts an absent key. Caller ensured there is room.
+    @inlinable
+    func insertNew(_ key: EntryKey, _ entry: Entry<Value>) {
+        withUnsafeMutablePointers { header, slots in
+            let mask = header.pointee.capacity &- 1
+            var index = key.hash & mask
+            while slots[index].hash != 0 { index = (index &+ 1) & mask }
+            slots[index] = EntrySlot(hash: key.hash, key: key.key, entry: entry)
+            header.pointee.count &+= 1
+        }
+    }
+
+    /// Empties an occupied slot and shifts later items of its probe run back (so lookups never
+    /// need tombstones). Returns the removed entry.
+    @inlinable
+    func remove(at slot: Int) -> Entry<Value> {
+        withUnsafeMutablePointers { header, slots in
+            let mask = header.pointee.capacity &- 1
+            let removed = slots[slot].entry.unsafelyUnwrapped
+            var hole = slot
+            var next = (slot &+ 1) & mask
+            while slots[next].hash != 0 {
+                let home = slots[next].hash & mask
+                // Move `next` into the hole unless its home lies cyclically in (hole, next].
+                let distanceToNext = (next &- home) & mask
+                let distanceToHole = (hole &- home) & mask
+                if distanceToHole < distanceToNext {
+                    slots[hole] = slots[next]
+                    hole = next
+                }
+                next = (next &+ 1) & mask
+            }
+            slots[hole] = .empty
+            header.pointee.count &-= 1
+            return removed
+        }
+    }
+}
