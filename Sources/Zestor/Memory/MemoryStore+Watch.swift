@@ -28,7 +28,7 @@ extension MemoryStore {
             let snapshot = options.initialReplay
                 ? shards.compactMap { shard in shard.index(of: kind).map { shard.tables[$0].entries } } : []
             return TakenSubscription(id: registry.nextSubscriptionID, hub: hub, ring: hub.ring,
-                                     start: hub.head.load(ordering: .relaxed), snapshot: snapshot)
+                                     start: hub.head, snapshot: snapshot)
         }
         let replay = replayEvents(kind: kind, from: taken.snapshot, types: options.eventTypes)
         let subscription = RingSubscription(

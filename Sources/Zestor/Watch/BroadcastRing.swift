@@ -67,53 +67,71 @@ final class BroadcastRing<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `cells` is a fixed allocation whose cells are only touched through the
     // per-slot handshake documented on `SlotControl` (a payload is accessed only by the writer
     // that owns its cell via `stamp == busy`, or by readers registered in `readers`).
-    @usableFromInline let capacity: Int
-    @usableFromInline let mask: UInt64
     /// The first sequence number this ring carries (earlier ones live in a predecessor ring).
     @usableFromInline let startSequence: UInt64
-    /// One allocation of `capacity` cells, each `cellStride` bytes on its own cache lines:
-    /// the ``SlotControl`` at offset 0, the payload at ``payloadOffset``. A writer and a reader
-    /// of neighbouring sequence numbers therefore never contend for the same line, and an
-    /// event costs one line transfer when the payload is small.
-    @usableFromInline let cells: UnsafeMutableRawPointer
-    @usableFromInline let cellStride: Int
-    @usableFromInline static var payloadOffset: Int { MemoryLayout<SlotControl>.stride }
+    /// The cells. Writers and consumers copy this view and work through it, so that the hot path
+    /// never touches this object (whose reference count other threads may be changing).
+    @usableFromInline let cells: RingCells<Value>
+
+    @inlinable var capacity: Int { cells.capacity }
 
     init(minimumCapacity: Int, startSequence: UInt64) {
         var capacity = 16
         while capacity < minimumCapacity { capacity <<= 1 }
-        self.capacity = capacity
-        self.mask = UInt64(capacity - 1)
         self.startSequence = startSequence
-        let cellSize = Self.payloadOffset + MemoryLayout<RingPayload<Value>?>.stride
-        cellStride = (cellSize + 63) & ~63
-        cells = .allocate(byteCount: capacity * cellStride, alignment: 64)
+        let cellSize = RingCells<Value>.payloadOffset + MemoryLayout<RingPayload<Value>?>.stride
+        let cellStride = (cellSize + 63) & ~63
+        let base = UnsafeMutableRawPointer.allocate(byteCount: capacity * cellStride, alignment: 64)
         for index in 0..<capacity {
-            let cell = cells + index * cellStride
+            let cell = base + index * cellStride
             cell.bindMemory(to: SlotControl.self, capacity: 1).initialize(to: SlotControl())
-            (cell + Self.payloadOffset).bindMemory(to: RingPayload<Value>?.self, capacity: 1).initialize(to: nil)
+            (cell + RingCells<Value>.payloadOffset).bindMemory(to: RingPayload<Value>?.self, capacity: 1).initialize(to: nil)
         }
+        cells = RingCells(base: base, capacity: capacity, cellStride: cellStride)
     }
 
     deinit {
-        for index in 0..<capacity {
-            let cell = cells + index * cellStride
+        for index in 0..<cells.capacity {
+            let cell = cells.base + index * cells.cellStride
             cell.assumingMemoryBound(to: SlotControl.self).deinitialize(count: 1)
-            (cell + Self.payloadOffset).assumingMemoryBound(to: RingPayload<Value>?.self).deinitialize(count: 1)
+            (cell + RingCells<Value>.payloadOffset).assumingMemoryBound(to: RingPayload<Value>?.self).deinitialize(count: 1)
         }
-        cells.deallocate()
+        cells.base.deallocate()
+    }
+}
+
+/// The cells of a ``BroadcastRing``: one allocation of `capacity` cells, each `cellStride` bytes
+/// on its own cache lines: the ``SlotControl`` at offset 0, the payload at ``payloadOffset``.
+/// A writer and a reader of neighbouring sequence numbers therefore never contend for the same
+/// line, and an event costs one line transfer when the payload is small.
+///
+/// A plain view (pointer and geometry); valid while its ring is alive — holders keep the ring.
+@usableFromInline
+struct RingCells<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: see `BroadcastRing`; every access goes through the per-slot handshake.
+    @usableFromInline let base: UnsafeMutableRawPointer
+    @usableFromInline let capacity: Int
+    @usableFromInline let mask: UInt64
+    @usableFromInline let cellStride: Int
+    @usableFromInline static var payloadOffset: Int { MemoryLayout<SlotControl>.stride }
+
+    init(base: UnsafeMutableRawPointer, capacity: Int, cellStride: Int) {
+        self.base = base
+        self.capacity = capacity
+        self.mask = UInt64(capacity - 1)
+        self.cellStride = cellStride
     }
 
     /// The handshake state of the cell holding `sequence`.
     @inlinable @inline(__always)
     func control(_ sequence: UInt64) -> UnsafeMutablePointer<SlotControl> {
-        (cells + Int(truncatingIfNeeded: sequence & mask) &* cellStride).assumingMemoryBound(to: SlotControl.self)
+        (base + Int(truncatingIfNeeded: sequence & mask) &* cellStride).assumingMemoryBound(to: SlotControl.self)
     }
 
     /// The payload of the cell holding `sequence`; accessed only under the cell's handshake.
     @inlinable @inline(__always)
     func payload(_ sequence: UInt64) -> UnsafeMutablePointer<RingPayload<Value>?> {
-        (cells + Int(truncatingIfNeeded: sequence & mask) &* cellStride + Self.payloadOffset)
+        (base + Int(truncatingIfNeeded: sequence & mask) &* cellStride + Self.payloadOffset)
             .assumingMemoryBound(to: RingPayload<Value>?.self)
     }
 

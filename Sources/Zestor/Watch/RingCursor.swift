@@ -1,4 +1,4 @@
-public import Synchronization
+import Synchronization
 
 /// The consuming side of a ``RingSubscription``: the position of one single-consumer iterator.
 ///
@@ -6,7 +6,9 @@ public import Synchronization
 @usableFromInline
 struct RingCursor<Value: Sendable> {
     @usableFromInline let subscription: RingSubscription<Value>
+    /// The ring being read (kept alive here) and its cells, read without touching the ring object.
     @usableFromInline var ring: BroadcastRing<Value>
+    @usableFromInline var cells: RingCells<Value>
     @usableFromInline var nextSequence: UInt64
     @usableFromInline var replayIndex = 0
     @usableFromInline var finished = false
@@ -25,6 +27,7 @@ struct RingCursor<Value: Sendable> {
         self.subscription = subscription
         self.nextSequence = subscription.startSequence
         self.ring = subscription.startRing
+        self.cells = subscription.startRing.cells
         self.isSecondConsumer = !subscription.claimIteration()
     }
 
@@ -49,8 +52,8 @@ struct RingCursor<Value: Sendable> {
             // When the ring holds exactly `bufferSize` events, a consumer more than `bufferSize`
             // behind finds its slot overwritten (`.overrun` below), so `head` — a line every
             // publish writes — need not be read per event. Otherwise compare with it.
-            if subscription.bufferSize < UInt64(ring.capacity)
-                && hub.head.load(ordering: .relaxed) &- nextSequence > subscription.bufferSize {
+            if subscription.bufferSize < UInt64(cells.capacity)
+                && hub.head &- nextSequence > subscription.bufferSize {
                 throw overflow()
             }
             if eventsSinceSuspension >= Self.fairnessInterval {
@@ -58,22 +61,24 @@ struct RingCursor<Value: Sendable> {
                 await Task.yield()
                 continue
             }
-            switch ring.read(nextSequence) {
+            switch cells.read(nextSequence) {
             case .event(let payload):
                 eventsSinceSuspension &+= 1
                 let sequence = nextSequence
                 nextSequence &+= 1
                 if subscription.eventTypes.contains(payload.type) {
-                    return Event(kind: hub.kind, key: payload.key, type: payload.type, value: payload.value,
+                    return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
                                  sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
                 }
             case .overrun:
                 throw overflow()
             case .notYet:
-                if hub.isClosed {
-                    return finish()
-                }
+                // The hub's fields share lines with what writers update per publish, so it is
+                // consulted only once polling gave up.
                 if !spinUntilSettled() {
+                    if hub.isClosed {
+                        return finish()
+                    }
                     await waitForEvent()
                     eventsSinceSuspension = 0
                 }
@@ -94,12 +99,15 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline
     mutating func spinUntilSettled() -> Bool {
         guard spinBudget > .zero else { return false }
+        // Slots are checked only every `pollInterval`: a consumer re-reading the very line the
+        // writer is filling would make the writer fetch it back for each store.
         let clock = ContinuousClock()
         let start = clock.now
-        var polls = 0
-        while !ring.isSettled(nextSequence) {
-            polls &+= 1
-            if polls & 31 == 0 && clock.now - start > spinBudget {
+        var lastPoll = start
+        while !cells.isSettled(nextSequence) {
+            lastPoll = clock.now
+            while clock.now - lastPoll < Self.pollInterval {}
+            if clock.now - start > spinBudget {
                 spinBudget = spinBudget < Self.minimumSpin ? .zero : spinBudget / 2
                 return false
             }
@@ -107,16 +115,17 @@ struct RingCursor<Value: Sendable> {
         spinBudget = Self.maximumSpin
         let ahead = nextSequence &+ batchLag
         let arrived = clock.now
-        polls = 0
-        while !ring.isSettled(ahead) {
-            polls &+= 1
-            if polls & 31 == 0 && clock.now - arrived > Self.batchWait { break }
+        while !cells.isSettled(ahead) && clock.now - arrived < Self.batchWait {
+            let polled = clock.now
+            while clock.now - polled < Self.pollInterval {}
         }
         return true
     }
 
+    @usableFromInline static var pollInterval: Duration { .nanoseconds(300) }
+
     /// How far ahead of the cursor a batch is awaited.
-    @usableFromInline var batchLag: UInt64 { UInt64(min(16, ring.capacity / 4)) }
+    @usableFromInline var batchLag: UInt64 { UInt64(min(16, cells.capacity / 4)) }
     @usableFromInline static var maximumSpin: Duration { .microseconds(5) }
     @usableFromInline static var minimumSpin: Duration { .nanoseconds(500) }
     @usableFromInline static var batchWait: Duration { .microseconds(3) }
@@ -130,9 +139,10 @@ struct RingCursor<Value: Sendable> {
         let current = hub.consumerRing
         if current !== ring && nextSequence >= current.startSequence {
             ring = current
+            cells = current.cells
         }
         // A batch already waiting means the stream is fast again: poll next time.
-        if ring.isSettled(nextSequence &+ batchLag) {
+        if cells.isSettled(nextSequence &+ batchLag) {
             spinBudget = Self.maximumSpin
         }
     }

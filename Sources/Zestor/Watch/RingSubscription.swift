@@ -10,6 +10,8 @@ public import Synchronization
 final class RingSubscription<Value: Sendable>: Sendable {
     @usableFromInline let id: UInt64
     @usableFromInline let hub: WatchHub<Value>
+    /// The hub's kind, kept here so consumers never read the hub's hot cache lines per event.
+    @usableFromInline let kind: String
     @usableFromInline let bufferSize: UInt64
     @usableFromInline let eventTypes: EventTypeMask
     /// The hub's next sequence number when the subscription was taken (under every shard lock).
@@ -28,6 +30,7 @@ final class RingSubscription<Value: Sendable>: Sendable {
          startRing: BroadcastRing<Value>, replay: [Event<Value>], replayCount: Int, unregister: @escaping @Sendable () -> Void) {
         self.id = id
         self.hub = hub
+        self.kind = hub.kind
         self.bufferSize = UInt64(options.bufferSize)
         self.eventTypes = EventTypeMask(options.eventTypes)
         self.startSequence = startSequence

@@ -18,9 +18,11 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `ring` is guarded by the store's shard locks as documented above; every
     // other stored property is immutable, atomic, or inside the `parking` mutex.
     @usableFromInline let kind: String
-    /// The next sequence number to claim.
-    @usableFromInline let head = Atomic<UInt64>(0)
+    /// The next sequence number to claim; on its own cache line, since every publish writes it.
+    @usableFromInline let headCounter = CacheLineCounter(0)
     @usableFromInline private(set) var ring: BroadcastRing<Value>
+    /// `ring.cells`, kept here so a publish reads no field of the ring object. Same guard as `ring`.
+    @usableFromInline private(set) var cells: RingCells<Value>
     @usableFromInline let parkedCount = Atomic<Int>(0)
     @usableFromInline let closedFlag = Atomic<Bool>(false)
     private let parking: Locked<ParkingLot>
@@ -35,18 +37,24 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
         self.kind = kind
         let ring = BroadcastRing<Value>(minimumCapacity: capacity, startSequence: 0)
         self.ring = ring
+        self.cells = ring.cells
         parking = Locked(ParkingLot(ring: ring))
     }
 
     /// Claims the next sequence number and stores the event. Caller holds its shard's lock.
     @inlinable
     func publish(key: String, type: EventType, value: Value) {
-        let sequence = head.wrappingAdd(1, ordering: .relaxed).oldValue
-        ring.publish(sequence, RingPayload(key: key, type: type, value: value))
+        let sequence = headCounter.atomic.pointee.wrappingAdd(1, ordering: .relaxed).oldValue
+        cells.publish(sequence, RingPayload(key: key, type: type, value: value))
         if parkedCount.load(ordering: .sequentiallyConsistent) > 0 {
             wakeAll()
         }
     }
+
+    /// The next sequence number to claim.
+    @inlinable var head: UInt64 { headCounter.atomic.pointee.load(ordering: .relaxed) }
+
+    deinit { headCounter.deallocate() }
 
     /// Whether ``close()`` ran: no event will be published any more.
     @inlinable var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
@@ -55,8 +63,9 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     /// that continues the sequence. Caller holds every shard lock exclusively.
     func ensureCapacity(_ capacity: Int) {
         guard ring.capacity < capacity else { return }
-        let larger = BroadcastRing<Value>(minimumCapacity: capacity, startSequence: head.load(ordering: .relaxed))
+        let larger = BroadcastRing<Value>(minimumCapacity: capacity, startSequence: head)
         ring = larger
+        cells = larger.cells
         let woken = parking.withLock { lot in
             lot.ring = larger
             return takeAll(&lot)
@@ -76,7 +85,7 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let parked = parking.withLock { lot -> Bool in
                     parkedCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
-                    if lot.closed || lot.ring !== ring || ring.isSettled(sequence) || isEnded() || Task.isCancelled {
+                    if lot.closed || lot.ring !== ring || ring.cells.isSettled(sequence) || isEnded() || Task.isCancelled {
                         parkedCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
                         return false
                     }
