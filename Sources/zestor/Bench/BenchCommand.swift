@@ -35,6 +35,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Also draw the ratios as an SVG bar chart into this file.")
     var svg: String?
 
+    @Option(help: "Render the report of a JSON file written by --json instead of measuring.")
+    var input: String?
+
     @Option(help: "Interleaving rounds per measurement.")
     var rounds: Int = 4
 
@@ -59,6 +62,11 @@ struct BenchCommand: AsyncParsableCommand {
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this is a debug build; measure with `swift run -c release zestor bench`\n".utf8))
         #endif
+        if let input {
+            let data = try Data(contentsOf: URL(fileURLWithPath: input))
+            try output(BenchReport(measurements: try BenchReport.decode(data)))
+            return
+        }
         let workloads = try selectedWorkloads()
         let threadFilter = try selectedThreads()
         let cells = workloads.flatMap { workload in
@@ -77,7 +85,11 @@ struct BenchCommand: AsyncParsableCommand {
             measurements += await runner.run(workload, threads: threads)
         }
         progress.clear()
-        let report = BenchReport(measurements: measurements)
+        try output(BenchReport(measurements: measurements))
+    }
+
+    /// Prints the report in the chosen format and writes the requested files.
+    private func output(_ report: BenchReport) throws {
         switch format {
         case .table: print(report.table)
         case .plain: print(report.plain)
