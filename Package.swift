@@ -16,11 +16,12 @@ let package = Package(
         .executable(name: "zestor", targets: ["zestor"]),
     ],
     dependencies: [
-        // Used by the command-line tool only; the libraries have no dependencies.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Used by the command-line tool only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .target(name: "Zestor", swiftSettings: strict),
+        .target(name: "Zestor", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
         .executableTarget(
             name: "zestor",

@@ -15,4 +15,6 @@ public enum StoreError: Error, Sendable, Equatable {
     case versionConflict(kind: String, key: String, expected: UInt64?, actual: UInt64?)
     /// An argument was out of its documented range (e.g. a `bufferSize` below 1).
     case invalidArgument(String)
+    /// A stored row could not be decoded by the store's codec (at `DurableStore.open`).
+    case undecodableRow(kind: String, key: String, reason: String)
 }

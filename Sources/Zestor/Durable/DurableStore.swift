@@ -1,0 +1,328 @@
+public import Logging
+import Synchronization
+
+/// The in-memory engine layered over a ``PersistenceBackend``: reads at memory speed, writes
+/// made durable in one of two ``WriteMode``s.
+///
+/// - **Reads** are served by a private ``MemoryStore`` (synchronously, like MemoryStore's).
+/// - **write-through**: a write returns only after its transaction committed; if the commit
+///   fails the write throws and memory, versions and watchers see nothing. Concurrent writers
+///   share commits (group commit).
+/// - **write-behind**: a write returns after the memory apply; a background flusher coalesces
+///   per key and commits in batches. ``flush()`` waits for durability, ``close()`` flushes.
+///
+/// Per key, the order of versions on disk equals the order in memory equals the order of events:
+/// each write holds its key's gate from reading the current version until the memory apply.
+/// Validators and `isEquivalent` apply exactly as in `MemoryStore`; unchanged writes touch
+/// neither memory nor disk.
+public final class DurableStore<Value: Codable & Sendable>: Store {
+    let engine: MemoryStore<Value>
+    let backend: any PersistenceBackend
+    let codec: any Codec<Value>
+    let gate = KeyGate()
+    let committer: GroupCommitter?
+    let queue: WriteBehindQueue<Value>?
+    let logger: Logger
+    private let closing = Atomic<Bool>(false)
+    private let lifecycle = Locked(Lifecycle())
+
+    /// Writes between their closed-check and their end, so `close()` can wait for them.
+    private struct Lifecycle {
+        var activeWrites = 0
+        var drained: [CheckedContinuation<Void, Never>] = []
+        var closed = false
+    }
+
+    private init(engine: MemoryStore<Value>, backend: any PersistenceBackend, codec: any Codec<Value>,
+                 mode: WriteMode, logger: Logger) {
+        self.engine = engine
+        self.backend = backend
+        self.codec = codec
+        self.logger = logger
+        switch mode {
+        case .writeThrough:
+            committer = GroupCommitter(backend: backend)
+            queue = nil
+        case .writeBehind(let policy):
+            committer = nil
+            queue = WriteBehindQueue(policy: policy, backend: backend, logger: logger) { [codec] value in
+                try codec.encode(value)
+            }
+        }
+    }
+
+    /// Opens a store over `backend` with the default JSON codec (compatible with the Go zestor
+    /// stores). See ``open(backend:mode:options:codec:undecodableRows:logger:)``.
+    public static func open(
+        backend: some PersistenceBackend,
+        mode: WriteMode = .writeThrough,
+        options: StoreOptions<Value> = .init(),
+        undecodableRows: UndecodableRowPolicy = .fail,
+        logger: Logger = Logger(label: "zestor.durable")
+    ) async throws -> DurableStore<Value> {
+        try await open(backend: backend, mode: mode, options: options, codec: JSONCodec<Value>(),
+                       undecodableRows: undecodableRows, logger: logger)
+    }
+
+    /// Opens a store over `backend`, loading every stored row into memory (decoded on dedicated
+    /// threads, one per core) with its persisted version.
+    ///
+    /// - Parameters:
+    ///   - codec: how values are stored.
+    ///   - undecodableRows: `.fail` (default) makes `open` throw
+    ///     ``StoreError/undecodableRow(kind:key:reason:)`` without modifying anything;
+    ///     `.skipAndLog` leaves such rows out of memory (and alone on disk) and logs them.
+    ///   - logger: where the store reports (write-behind retries at warning level).
+    public static func open<C: Codec>(
+        backend: some PersistenceBackend,
+        mode: WriteMode = .writeThrough,
+        options: StoreOptions<Value> = .init(),
+        codec: C,
+        undecodableRows: UndecodableRowPolicy = .fail,
+        logger: Logger = Logger(label: "zestor.durable")
+    ) async throws -> DurableStore<Value> where C.Value == Value {
+        try Task.checkCancellation()
+        if case .writeBehind(let policy) = mode, policy.maxBatch < 1 || policy.maxPending < 1 {
+            throw StoreError.invalidArgument("WriteBehindPolicy.maxBatch and maxPending must be at least 1")
+        }
+        let rows = try await backend.loadAll()
+        let engine = MemoryStore<Value>(options: options)
+        for outcome in await ParallelDecoder.decode(rows, with: codec) {
+            switch outcome {
+            case .decoded(let row, let value):
+                engine.restore(row.kind, row.key, value, version: row.version)
+            case .failed(let row, let error):
+                switch undecodableRows {
+                case .fail:
+                    throw StoreError.undecodableRow(kind: row.kind, key: row.key, reason: "\(error)")
+                case .skipAndLog:
+                    logger.error("skipping a stored row that cannot be decoded", metadata: [
+                        "kind": "\(row.kind)", "key": "\(row.key)", "error": "\(error)",
+                    ])
+                }
+            }
+        }
+        let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, logger: logger)
+        if let queue = store.queue {
+            Task.detached { await queue.run() }
+        }
+        logger.debug("opened durable store", metadata: ["rows": "\(rows.count)"])
+        return store
+    }
+
+    /// The write-behind flusher's state (`nil` in write-through mode).
+    public var writeBehindStatus: WriteBehindStatus? { queue?.status }
+
+    // MARK: - Reads (memory speed)
+
+    public func get(_ kind: String, _ key: String) throws -> Value? {
+        try checkOpen()
+        return try engine.get(kind, key)
+    }
+
+    /// The value and its (persisted) version.
+    public func getVersioned(_ kind: String, _ key: String) throws -> Versioned<Value>? {
+        try checkOpen()
+        return try engine.getVersioned(kind, key)
+    }
+
+    public func list(_ kind: String, where filters: [(String, Value) -> Bool]) throws -> [String: Value] {
+        try checkOpen()
+        return try engine.list(kind, where: filters)
+    }
+
+    public func count(_ kind: String) throws -> Int {
+        try checkOpen()
+        return try engine.count(kind)
+    }
+
+    public func keys(_ kind: String) throws -> [String] {
+        try checkOpen()
+        return try engine.keys(kind)
+    }
+
+    public func values(_ kind: String) throws -> [KeyValue<Value>] {
+        try checkOpen()
+        return try engine.values(kind)
+    }
+
+    public func getAll() throws -> [String: [String: Value]] {
+        try checkOpen()
+        return try engine.getAll()
+    }
+
+    public func watch(_ kind: String, options: WatchOptions) throws -> Watch<Value> {
+        try checkOpen()
+        return try engine.watch(kind, options: options)
+    }
+
+    // MARK: - Writes
+
+    @discardableResult
+    nonisolated(nonsending) public func set(_ kind: String, _ key: String, _ value: Value) async throws -> SetResult {
+        try beginWrite(kind)
+        defer { endWrite() }
+        try engine.validate(kind, value)
+        let gateKey = KeyGate.Key(kind: kind, key: key)
+        if let queue {
+            await queue.waitForSpace()
+            await gate.acquire(gateKey)
+            defer { gate.release(gateKey) }
+            let result = try engine.applyCommitted(kind, key, value)
+            if result != .unchanged, let stored = engine.versionedUnchecked(kind, key) {
+                queue.record(gateKey, value: stored.value, version: stored.version)
+            }
+            return result
+        }
+        await gate.acquire(gateKey)
+        defer { gate.release(gateKey) }
+        let current = engine.versionedUnchecked(kind, key)
+        if let current, engine.wouldSkip(current.value, value) { return .unchanged }
+        let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: (current?.version ?? 0) + 1)
+        try await committer!.commit([.upsert(row)])
+        return try engine.applyCommitted(kind, key, value)
+    }
+
+    @discardableResult
+    nonisolated(nonsending) public func update(
+        _ kind: String, _ key: String, _ transform: (inout Value) throws -> Void
+    ) async throws -> Bool {
+        try beginWrite(kind)
+        defer { endWrite() }
+        let gateKey = KeyGate.Key(kind: kind, key: key)
+        if let queue { await queue.waitForSpace() }
+        await gate.acquire(gateKey)
+        defer { gate.release(gateKey) }
+        guard let current = engine.versionedUnchecked(kind, key) else {
+            throw StoreError.keyNotFound(kind: kind, key: key)
+        }
+        var value = current.value
+        try transform(&value)
+        try engine.validate(kind, value)
+        if engine.wouldSkip(current.value, value) { return false }
+        if let queue {
+            try engine.applyCommitted(kind, key, value)
+            queue.record(gateKey, value: value, version: current.version + 1)
+            return true
+        }
+        let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
+        try await committer!.commit([.upsert(row)])
+        try engine.applyCommitted(kind, key, value)
+        return true
+    }
+
+    nonisolated(nonsending) public func setMany(_ kind: String, _ values: [String: Value]) async throws {
+        try beginWrite(kind)
+        defer { endWrite() }
+        if values.isEmpty { return }
+        for value in values.values { try engine.validate(kind, value) }
+        let gateKeys = values.keys.sorted().map { KeyGate.Key(kind: kind, key: $0) }
+        if let queue { await queue.waitForSpace() }
+        await gate.acquire(gateKeys)
+        defer { gate.release(gateKeys) }
+        var changed: [(key: String, value: Value)] = []
+        var rows: [PersistedMutation] = []
+        for gateKey in gateKeys {
+            let value = values[gateKey.key]!
+            let current = engine.versionedUnchecked(kind, gateKey.key)
+            if let current, engine.wouldSkip(current.value, value) { continue }
+            changed.append((gateKey.key, value))
+            if queue == nil {
+                rows.append(.upsert(PersistedRow(kind: kind, key: gateKey.key, value: try codec.encode(value),
+                                                 version: (current?.version ?? 0) + 1)))
+            }
+        }
+        if changed.isEmpty { return }
+        if let queue {
+            try engine.applyCommitted(kind, changed)
+            for item in changed {
+                if let stored = engine.versionedUnchecked(kind, item.key) {
+                    queue.record(KeyGate.Key(kind: kind, key: item.key), value: stored.value, version: stored.version)
+                }
+            }
+            return
+        }
+        try await committer!.commit(rows)
+        try engine.applyCommitted(kind, changed)
+    }
+
+    @discardableResult
+    nonisolated(nonsending) public func delete(_ kind: String, _ key: String) async throws -> Value? {
+        try beginWrite(kind)
+        defer { endWrite() }
+        let gateKey = KeyGate.Key(kind: kind, key: key)
+        if let queue { await queue.waitForSpace() }
+        await gate.acquire(gateKey)
+        defer { gate.release(gateKey) }
+        guard let current = engine.versionedUnchecked(kind, key) else { return nil }
+        if let queue {
+            let removed = try engine.deleteCommitted(kind, key)
+            queue.record(gateKey, value: nil, version: current.version + 1)
+            return removed
+        }
+        try await committer!.commit([.delete(kind: kind, key: key)])
+        return try engine.deleteCommitted(kind, key)
+    }
+
+    // MARK: - Durability and lifecycle
+
+    /// Returns when every write acknowledged before the call is durable (immediately in
+    /// write-through mode, where every acknowledged write already is).
+    public func flush() async throws {
+        try Task.checkCancellation()
+        try checkOpen()
+        await queue?.flush()
+    }
+
+    /// Waits for writes in progress, flushes (write-behind), ends every watch and closes the
+    /// backend. Idempotent; afterwards every operation, `flush()` included, throws
+    /// ``StoreError/closed``. In write-behind mode it returns only once everything is
+    /// committed: while the backend keeps failing it keeps retrying.
+    public func close() async throws {
+        try Task.checkCancellation()
+        if closing.exchange(true, ordering: .acquiringAndReleasing) {
+            return
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let drained = lifecycle.withLock { state -> Bool in
+                state.closed = true
+                if state.activeWrites == 0 { return true }
+                state.drained.append(continuation)
+                return false
+            }
+            if drained { continuation.resume() }
+        }
+        await queue?.stop()
+        try engine.close()
+        try await backend.close()
+    }
+
+    private func checkOpen() throws {
+        if closing.load(ordering: .acquiring) { throw StoreError.closed }
+    }
+
+    /// The checks every write starts with, then registers it as in progress. Pair with ``endWrite()``.
+    private func beginWrite(_ kind: String) throws {
+        try Task.checkCancellation()
+        if kind.isEmpty { throw StoreError.kindRequired }
+        let admitted = lifecycle.withLock { state -> Bool in
+            if state.closed { return false }
+            state.activeWrites += 1
+            return true
+        }
+        if !admitted || closing.load(ordering: .acquiring) {
+            if admitted { endWrite() }
+            throw StoreError.closed
+        }
+    }
+
+    private func endWrite() {
+        let waiters = lifecycle.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.activeWrites -= 1
+            guard state.activeWrites == 0 else { return [] }
+            defer { state.drained = [] }
+            return state.drained
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

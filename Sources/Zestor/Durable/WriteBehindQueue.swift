@@ -1,0 +1,257 @@
+import Logging
+
+/// The inspectable state of a write-behind store's flusher.
+public struct WriteBehindStatus: Sendable, Equatable {
+    /// Keys written to memory and not yet committed (coalesced: one per key).
+    public var pending: Int
+    /// Commits that failed in a row since the last success (0 when healthy).
+    public var consecutiveFailures: Int
+    /// The last commit error, if the last attempt failed.
+    public var lastError: String?
+    /// Batches committed since open.
+    public var committedBatches: Int
+}
+
+/// Pending write-behind mutations, coalesced per key, and the flusher that commits them.
+///
+/// Writers call ``waitForSpace()`` before applying to memory and ``record(_:value:version:)``
+/// after (while still holding the key's gate, so records of one key arrive in apply order).
+/// The flusher commits batches of the oldest pending keys; a failed batch returns to pending
+/// (unless the key was written again meanwhile) and is retried with backoff: nothing is dropped.
+/// Every field is guarded by `state`'s mutex.
+final class WriteBehindQueue<Value: Sendable>: Sendable {
+    typealias Key = KeyGate.Key
+
+    struct PendingWrite: Sendable {
+        /// nil: a delete.
+        let value: Value?
+        let version: UInt64
+        let ticket: UInt64
+    }
+
+    private struct State {
+        var pending: [Key: PendingWrite] = [:]
+        var inFlight: [Key: PendingWrite] = [:]
+        var nextTicket: UInt64 = 1
+        var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+        var flushWaiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        var flusherIdle: CheckedContinuation<Void, Never>?
+        var urgent = false
+        var stopping = false
+        var consecutiveFailures = 0
+        var lastError: String?
+        var committedBatches = 0
+
+        var outstanding: Int { pending.count + inFlight.count }
+
+        /// The oldest ticket not yet durable, or nil when everything is.
+        var oldestOutstanding: UInt64? {
+            let values = pending.values.lazy.map(\.ticket) + inFlight.values.lazy.map(\.ticket)
+            return values.min()
+        }
+    }
+
+    private let policy: WriteBehindPolicy
+    private let backend: any PersistenceBackend
+    private let encode: @Sendable (Value) throws -> [UInt8]
+    private let logger: Logger
+    private let state = Locked(State())
+
+    init(policy: WriteBehindPolicy, backend: any PersistenceBackend, logger: Logger,
+         encode: @escaping @Sendable (Value) throws -> [UInt8]) {
+        self.policy = WriteBehindPolicy(maxDelay: policy.maxDelay, maxBatch: max(1, policy.maxBatch),
+                                        maxPending: max(1, policy.maxPending))
+        self.backend = backend
+        self.logger = logger
+        self.encode = encode
+    }
+
+    var status: WriteBehindStatus {
+        state.withLock {
+            WriteBehindStatus(pending: $0.outstanding, consecutiveFailures: $0.consecutiveFailures,
+                              lastError: $0.lastError, committedBatches: $0.committedBatches)
+        }
+    }
+
+    /// Suspends while `maxPending` keys wait to be committed.
+    func waitForSpace() async {
+        while true {
+            let hasSpace = state.withLock { $0.outstanding < policy.maxPending }
+            if hasSpace { return }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.outstanding < policy.maxPending { return true }
+                    state.spaceWaiters.append(continuation)
+                    state.urgent = true
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+                wakeFlusher()
+            }
+        }
+    }
+
+    /// Records the newest state of a key (nil value: deleted) at `version`.
+    func record(_ key: Key, value: Value?, version: UInt64) {
+        let wake = state.withLock { state -> Bool in
+            state.pending[key] = PendingWrite(value: value, version: version, ticket: state.nextTicket)
+            state.nextTicket &+= 1
+            if state.pending.count >= policy.maxBatch { state.urgent = true }
+            return state.flusherIdle != nil
+        }
+        if wake { wakeFlusher() }
+    }
+
+    /// Returns when every write recorded before the call is committed.
+    func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                let ticket = state.nextTicket &- 1
+                guard let oldest = state.oldestOutstanding, oldest <= ticket else { return true }
+                state.flushWaiters.append((ticket, continuation))
+                state.urgent = true
+                return false
+            }
+            if done { continuation.resume() } else { wakeFlusher() }
+        }
+    }
+
+    /// Flushes everything, then ends the flusher loop.
+    func stop() async {
+        await flush()
+        state.withLock { $0.stopping = true }
+        wakeFlusher()
+    }
+
+    private func wakeFlusher() {
+        let idle = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state.flusherIdle = nil }
+            return state.flusherIdle
+        }
+        idle?.resume()
+    }
+
+    /// The flusher loop: waits for work, lets a batch gather for up to `maxDelay` (less when a
+    /// batch is full or someone flushes), commits, and retries failures with backoff.
+    func run() async {
+        while true {
+            let hasWork = await waitForWork()
+            if !hasWork { return }
+            await gather()
+            guard let batch = takeBatch() else { continue }
+            await commit(batch)
+        }
+    }
+
+    /// Returns false when stopping with nothing left to do.
+    private func waitForWork() async -> Bool {
+        while true {
+            let (hasWork, stopping) = state.withLock { ($0.pending.isEmpty == false, $0.stopping) }
+            if hasWork { return true }
+            if stopping { return false }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if !state.pending.isEmpty || state.stopping { return true }
+                    state.flusherIdle = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    /// Waits up to `maxDelay` for a batch to gather, returning early when it is urgent.
+    private func gather() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + policy.maxDelay
+        while clock.now < deadline {
+            if state.withLock({ $0.urgent || $0.stopping }) { break }
+            try? await Task.sleep(for: min(.milliseconds(2), deadline - clock.now))
+        }
+    }
+
+    /// Moves the oldest `maxBatch` pending writes in flight.
+    private func takeBatch() -> [(key: Key, write: PendingWrite)]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else { return nil }
+            var batch = state.pending.map { (key: $0.key, write: $0.value) }
+            if batch.count > policy.maxBatch {
+                batch.sort { $0.write.ticket < $1.write.ticket }
+                batch.removeLast(batch.count - policy.maxBatch)
+            }
+            for item in batch {
+                state.pending[item.key] = nil
+                state.inFlight[item.key] = item.write
+            }
+            state.urgent = state.pending.count >= policy.maxBatch || !state.flushWaiters.isEmpty
+                || !state.spaceWaiters.isEmpty
+            return batch
+        }
+    }
+
+    private func commit(_ batch: [(key: Key, write: PendingWrite)]) async {
+        var mutations: [PersistedMutation] = []
+        mutations.reserveCapacity(batch.count)
+        for item in batch {
+            guard let value = item.write.value else {
+                mutations.append(.delete(kind: item.key.kind, key: item.key.key))
+                continue
+            }
+            do {
+                let bytes = try encode(value)
+                mutations.append(.upsert(PersistedRow(kind: item.key.kind, key: item.key.key, value: bytes,
+                                                      version: item.write.version)))
+            } catch {
+                // A value its own Codable conformance cannot encode can never be stored; say so loudly.
+                logger.error("write-behind: cannot encode value, not persisted", metadata: [
+                    "kind": "\(item.key.kind)", "key": "\(item.key.key)", "error": "\(error)",
+                ])
+            }
+        }
+        do {
+            try await backend.commit(mutations)
+            succeeded()
+        } catch {
+            let failures = failed(batch, error)
+            logger.warning("write-behind commit failed; will retry", metadata: [
+                "error": "\(error)", "attempt": "\(failures)", "pending": "\(status.pending)",
+            ])
+            let backoff = Duration.milliseconds(min(5_000, 25 << min(failures, 8)))
+            try? await Task.sleep(for: backoff)
+        }
+    }
+
+    private func succeeded() {
+        let (flushed, spaced) = state.withLock { state in
+            state.inFlight = [:]
+            state.consecutiveFailures = 0
+            state.lastError = nil
+            state.committedBatches += 1
+            let oldest = state.oldestOutstanding ?? .max
+            let flushed = state.flushWaiters.filter { $0.ticket < oldest }.map(\.continuation)
+            state.flushWaiters.removeAll { $0.ticket < oldest }
+            var spaced: [CheckedContinuation<Void, Never>] = []
+            if state.outstanding < policy.maxPending {
+                spaced = state.spaceWaiters
+                state.spaceWaiters = []
+            }
+            return (flushed, spaced)
+        }
+        for continuation in flushed { continuation.resume() }
+        for continuation in spaced { continuation.resume() }
+    }
+
+    /// Returns the batch to pending (newer writes of the same key win). Returns the failure count.
+    private func failed(_ batch: [(key: Key, write: PendingWrite)], _ error: any Error) -> Int {
+        state.withLock { state in
+            for item in batch where state.pending[item.key] == nil {
+                state.pending[item.key] = item.write
+            }
+            state.inFlight = [:]
+            state.consecutiveFailures += 1
+            state.lastError = "\(error)"
+            state.urgent = true
+            return state.consecutiveFailures
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import Zestor
+import ZestorConformance
+
+@Suite("DurableStore over an in-memory backend")
+struct DurableStoreTests {
+    static let modes: [(String, WriteMode)] = [
+        ("writeThrough", .writeThrough),
+        ("writeBehind", .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(2)))),
+    ]
+
+    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
+    func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
+        let writeMode = Self.modes[mode].1
+        try await ConformanceSuite(rounds: 5) { options in
+            try await DurableStore<ConformanceValue>.open(backend: InMemoryBackend(), mode: writeMode, options: options)
+        }.run(testCase)
+    }
+
+    @Test("reopening restores contents and versions", arguments: [0, 1])
+    func roundTrip(mode: Int) async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend, mode: Self.modes[mode].1)
+        try await store.set("a", "1", ConformanceValue(name: "one", n: 1))
+        try await store.set("a", "1", ConformanceValue(name: "one", n: 2))
+        try await store.update("a", "1") { $0.n += 10 }
+        try await store.set("a", "2", ConformanceValue(name: "two", n: 2))
+        try await store.setMany("b", ["x": ConformanceValue(name: "x", n: 0), "y": ConformanceValue(name: "y", n: 0)])
+        try await store.delete("a", "2")
+        let before = try store.getAll()
+        let version = try store.getVersioned("a", "1")?.version
+        #expect(version == 3)
+        try await store.close()
+
+        let reopened = try await DurableStore<ConformanceValue>.open(backend: backend, mode: Self.modes[mode].1)
+        #expect(try reopened.getAll() == before)
+        #expect(try reopened.getVersioned("a", "1")?.version == 3)
+        try await reopened.set("a", "1", ConformanceValue(name: "again", n: 0))
+        #expect(try reopened.getVersioned("a", "1")?.version == 4)
+        try await reopened.close()
+        #expect(backend.stored.first { $0.key == "1" }?.version == 4)
+    }
+
+    @Test("a failed write-through commit changes neither memory nor watchers")
+    func writeThroughFailure() async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend)
+        try await store.set("k", "a", ConformanceValue(name: "kept", n: 1))
+        let watch = try store.watch("k", options: WatchOptions())
+        backend.failsCommits = true
+        await #expect(throws: InMemoryBackend.InjectedFailure()) {
+            try await store.set("k", "a", ConformanceValue(name: "lost", n: 2))
+        }
+        await #expect(throws: InMemoryBackend.InjectedFailure()) { try await store.delete("k", "a") }
+        await #expect(throws: InMemoryBackend.InjectedFailure()) {
+            try await store.setMany("k", ["b": ConformanceValue(name: "b", n: 0)])
+        }
+        #expect(try store.get("k", "a") == ConformanceValue(name: "kept", n: 1))
+        #expect(try store.getVersioned("k", "a")?.version == 1)
+        #expect(try store.get("k", "b") == nil)
+        backend.failsCommits = false
+        try await store.set("k", "a", ConformanceValue(name: "next", n: 3))
+        var iterator = watch.makeAsyncIterator()
+        let event = try await iterator.next()
+        #expect(event?.value == ConformanceValue(name: "next", n: 3))  // the failed writes emitted nothing
+        #expect(try store.getVersioned("k", "a")?.version == 2)
+        try await store.close()
+    }
+
+    @Test("write-behind retries failed commits until the backend recovers")
+    func writeBehindRetries() async throws {
+        let backend = InMemoryBackend()
+        backend.failsCommits = true
+        let store = try await DurableStore<ConformanceValue>.open(
+            backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(1))))
+        for index in 0..<50 { try await store.set("k", "key-\(index)", ConformanceValue(name: "v", n: index)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let status = try #require(store.writeBehindStatus)
+        #expect(status.pending == 50)
+        #expect(status.consecutiveFailures >= 1)
+        #expect(status.lastError == "injected commit failure")
+        #expect(backend.stored.isEmpty)
+        backend.failsCommits = false
+        try await withDeadline(10, "flush after recovery") { try await store.flush() }
+        #expect(backend.stored.count == 50)
+        #expect(store.writeBehindStatus?.pending == 0)
+        #expect(store.writeBehindStatus?.lastError == nil)
+        try await store.close()
+    }
+
+    @Test("write-behind coalesces per key and flush makes everything durable")
+    func writeBehindCoalesces() async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(
+            backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .seconds(5))))
+        for round in 0..<100 { try await store.set("k", "hot", ConformanceValue(name: "v", n: round)) }
+        try await store.delete("k", "hot")
+        try await store.set("k", "hot", ConformanceValue(name: "last", n: -1))
+        try await store.flush()
+        #expect(backend.commits == 1)
+        #expect(backend.stored.map(\.key) == ["hot"])
+        let decoded = try JSONDecoder().decode(ConformanceValue.self, from: Data(backend.stored[0].value))
+        #expect(decoded == ConformanceValue(name: "last", n: -1))
+        try await store.close()
+        await #expect(throws: StoreError.closed) { try await store.flush() }
+    }
+
+    @Test("write-behind writers wait when maxPending keys are pending")
+    func writeBehindBoundsPending() async throws {
+        let backend = InMemoryBackend()
+        backend.failsCommits = true
+        let store = try await DurableStore<ConformanceValue>.open(
+            backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(1), maxPending: 10)))
+        for index in 0..<10 { try await store.set("k", "key-\(index)", ConformanceValue(name: "v", n: index)) }
+        let blocked = Task { try await store.set("k", "key-10", ConformanceValue(name: "v", n: 10)) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try store.get("k", "key-10") == nil, "the eleventh writer must wait for space")
+        backend.failsCommits = false
+        _ = try await withDeadline(10, "the waiting writer") { try await blocked.value }
+        try await store.flush()
+        #expect(backend.stored.count == 11)
+        try await store.close()
+    }
+
+    @Test("a row that cannot be decoded fails open with a typed error, or is skipped on request")
+    func undecodableRow() async throws {
+        let good = PersistedRow(kind: "k", key: "good", value: Array(#"{"name":"g","n":1}"#.utf8), version: 4)
+        let bad = PersistedRow(kind: "k", key: "bad", value: Array("not json".utf8), version: 1)
+        let backend = InMemoryBackend(rows: [good, bad])
+        await #expect {
+            _ = try await DurableStore<ConformanceValue>.open(backend: backend)
+        } throws: { error in
+            guard case StoreError.undecodableRow(kind: "k", key: "bad", reason: _) = error else { return false }
+            return true
+        }
+        #expect(backend.stored.count == 2, "a failed open modifies nothing")
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend, undecodableRows: .skipAndLog)
+        #expect(try store.get("k", "good") == ConformanceValue(name: "g", n: 1))
+        #expect(try store.getVersioned("k", "good")?.version == 4)
+        #expect(try store.get("k", "bad") == nil)
+        try await store.close()
+        #expect(backend.stored.count == 2)
+    }
+
+    @Test("concurrent write-through writers share commits")
+    func groupCommit() async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<64 {
+                group.addTask {
+                    for index in 0..<5 { try await store.set("k", "w\(writer)-\(index)", ConformanceValue(name: "v", n: index)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(backend.stored.count == 320)
+        #expect(backend.commits < 320, "commits must be shared: \(backend.commits) for 320 writes")
+        try await store.close()
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Zestor
+
+/// A `PersistenceBackend` kept in memory, with failure injection, for testing `DurableStore`.
+final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
+    // @unchecked: every mutable field is accessed only while `lock` is held.
+    struct InjectedFailure: Error, CustomStringConvertible, Equatable {
+        var description: String { "injected commit failure" }
+    }
+
+    private let lock = NSLock()
+    private var rows: [String: PersistedRow] = [:]
+    private var failing = false
+    private var commitCount = 0
+    private var closed = false
+
+    init(rows: [PersistedRow] = []) {
+        for row in rows { self.rows[Self.id(row.kind, row.key)] = row }
+    }
+
+    private static func id(_ kind: String, _ key: String) -> String { kind + "\u{0}" + key }
+
+    /// While true, every commit throws ``InjectedFailure`` and changes nothing.
+    var failsCommits: Bool {
+        get { lock.withLock { failing } }
+        set { lock.withLock { failing = newValue } }
+    }
+
+    /// Successful commits so far.
+    var commits: Int { lock.withLock { commitCount } }
+
+    /// The stored rows, sorted by kind and key.
+    var stored: [PersistedRow] {
+        lock.withLock { rows.values.sorted { ($0.kind, $0.key) < ($1.kind, $1.key) } }
+    }
+
+    func loadAll() async throws -> [PersistedRow] { stored }
+
+    func commit(_ mutations: [PersistedMutation]) async throws {
+        try await Task.sleep(for: .microseconds(200))  // a commit takes time, so writers can group
+        try lock.withLock {
+            if failing { throw InjectedFailure() }
+            var next = rows
+            for mutation in mutations {
+                switch mutation {
+                case .upsert(let row):
+                    let id = Self.id(row.kind, row.key)
+                    if let existing = next[id], existing.version >= row.version { continue }
+                    next[id] = row
+                case .delete(let kind, let key):
+                    next[Self.id(kind, key)] = nil
+                }
+            }
+            rows = next
+            commitCount += 1
+        }
+    }
+
+    func close() async throws {
+        lock.withLock { closed = true }
+    }
+}
