@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Zestor", targets: ["Zestor"]),
         .library(name: "ZestorConformance", targets: ["ZestorConformance"]),
+        .library(name: "ZestorSQLite", targets: ["ZestorSQLite"]),
         .executable(name: "zestor", targets: ["zestor"]),
     ],
     dependencies: [
@@ -22,13 +23,24 @@ let package = Package(
     ],
     targets: [
         .target(name: "Zestor", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "ZestorSQLite",
+            dependencies: ["Zestor", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
         .executableTarget(
             name: "zestor",
-            dependencies: ["Zestor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Zestor", "ZestorSQLite", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .testTarget(name: "ZestorTests", dependencies: ["Zestor", "ZestorConformance"], swiftSettings: strict),
         .testTarget(name: "ZestorConformanceTests", dependencies: ["Zestor", "ZestorConformance"], swiftSettings: strict),
+        .testTarget(
+            name: "ZestorSQLiteTests",
+            dependencies: ["Zestor", "ZestorSQLite", "ZestorConformance"],
+            swiftSettings: strict
+        ),
     ]
 )

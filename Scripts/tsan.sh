@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the concurrency stress tests (shards, broadcast ring, watch lifecycle) under Thread Sanitizer.
+# Runs the concurrency stress tests (shards, broadcast ring, watch lifecycle) and the durable layer
+# (group commit, write-behind flusher, SQLite writer thread) under Thread Sanitizer.
 # Any data race reported by TSan fails the run.
 # Usage: Scripts/tsan.sh [extra `swift test` arguments]
 set -euo pipefail
@@ -12,4 +13,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TS
 # The stress suite saturates both cores on purpose; the conformance cases bound every wait.
 # Under TSan's ~10x slowdown they would starve each other, so they run in separate processes.
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests' "$@"
-swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|DurableStoreTests|SQLiteBackendTests' "$@"

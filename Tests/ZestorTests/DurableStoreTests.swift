@@ -75,7 +75,9 @@ struct DurableStoreTests {
         let store = try await DurableStore<ConformanceValue>.open(
             backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(1))))
         for index in 0..<50 { try await store.set("k", "key-\(index)", ConformanceValue(name: "v", n: index)) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await withDeadline(10, "a first failed attempt") {
+            while store.writeBehindStatus?.consecutiveFailures == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        }
         let status = try #require(store.writeBehindStatus)
         #expect(status.pending == 50)
         #expect(status.consecutiveFailures >= 1)

@@ -1,0 +1,150 @@
+import CSQLite
+import Logging
+import Zestor
+
+/// The `zestor_kv` table on one connection: configuration, schema, cached statements, bulk load
+/// and transactional commit.
+///
+/// Everything here blocks in libsqlite3. In ``SQLiteBackend`` the table — its connection and its
+/// statements — is created, used and closed only on the writer thread (``ThreadConfined``).
+final class ZestorKVTable {
+    private let connection: SQLiteConnection
+    private let logger: Logger
+    // Prepared once with SQLITE_PREPARE_PERSISTENT; reset and cleared after every use.
+    private let begin: SQLiteStatement
+    private let commitStatement: SQLiteStatement
+    private let rollback: SQLiteStatement
+    private let upsert: SQLiteStatement
+    private let delete: SQLiteStatement
+    private let selectAll: SQLiteStatement
+    private var isClosed = false
+
+    /// Opens (creating if missing) the database at `path`, applies `options`, creates the schema
+    /// if missing and prepares the statements.
+    init(path: String, options: SQLiteBackend.Options, logger: Logger) throws {
+        let connection = try SQLiteConnection(path: path)
+        do {
+            // The busy timeout first: switching to WAL and creating the schema may wait for
+            // another connection on the same file.
+            try connection.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
+            let journalSQL = "PRAGMA journal_mode = \(options.journalMode.rawValue)"
+            let mode = try connection.queryText(journalSQL)
+            guard mode?.uppercased() == options.journalMode.rawValue else {
+                throw SQLiteError(
+                    code: SQLITE_ERROR,
+                    message: "journal_mode is \(mode ?? "NULL"), not \(options.journalMode.rawValue)",
+                    statement: journalSQL
+                )
+            }
+            try connection.execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
+            try connection.execute(ZestorKVSQL.createTable)
+            begin = try connection.prepare(ZestorKVSQL.begin, persistent: true)
+            commitStatement = try connection.prepare(ZestorKVSQL.commit, persistent: true)
+            rollback = try connection.prepare(ZestorKVSQL.rollback, persistent: true)
+            upsert = try connection.prepare(ZestorKVSQL.upsert, persistent: true)
+            delete = try connection.prepare(ZestorKVSQL.delete, persistent: true)
+            selectAll = try connection.prepare(ZestorKVSQL.selectAll, persistent: true)
+        } catch {
+            // Statements prepared so far finalize in their deinit; close_v2 waits for them.
+            try? connection.close()
+            throw error
+        }
+        self.connection = connection
+        self.logger = logger
+    }
+
+    deinit {
+        try? close()
+    }
+
+    /// Every row of `zestor_kv`, read by one statement (one consistent snapshot).
+    func loadAll() throws -> [PersistedRow] {
+        try checkOpen()
+        defer { selectAll.resetAndClear() }
+        var rows: [PersistedRow] = []
+        while try selectAll.step() {
+            let version = selectAll.int64(at: 3)
+            rows.append(PersistedRow(
+                kind: selectAll.text(at: 0),
+                key: selectAll.text(at: 1),
+                value: selectAll.blob(at: 2),
+                version: UInt64(clamping: version)
+            ))
+        }
+        return rows
+    }
+
+    /// Applies `mutations` in order inside `BEGIN IMMEDIATE` … `COMMIT`; on any failure rolls
+    /// back and rethrows, leaving the table untouched. An empty batch does nothing.
+    func commit(_ mutations: [PersistedMutation]) throws {
+        try checkOpen()
+        guard !mutations.isEmpty else { return }
+        try begin.run()
+        do {
+            for mutation in mutations {
+                try apply(mutation)
+            }
+            try commitStatement.run()
+        } catch {
+            rollbackIfNeeded(after: error)
+            throw error
+        }
+    }
+
+    /// Finalizes the statements and closes the connection. Idempotent.
+    func close() throws {
+        guard !isClosed else { return }
+        isClosed = true
+        for statement in [begin, commitStatement, rollback, upsert, delete, selectAll] {
+            statement.finalize()
+        }
+        try connection.close()
+    }
+
+    /// Reads `PRAGMA <name>` of this connection (for tests and diagnostics). `name` is trusted
+    /// SQL, never user input.
+    func pragma(_ name: String) throws -> String? {
+        try checkOpen()
+        return try connection.queryText("PRAGMA \(name)")
+    }
+
+    private func apply(_ mutation: PersistedMutation) throws {
+        switch mutation {
+        case .upsert(let row):
+            guard let version = Int64(exactly: row.version) else {
+                throw SQLiteError(
+                    code: SQLITE_MISMATCH,
+                    message: "version \(row.version) of \(row.kind)/\(row.key) exceeds Int64.max",
+                    statement: upsert.sql
+                )
+            }
+            try upsert.run { statement in
+                try statement.bind(row.kind, at: 1)
+                try statement.bind(row.key, at: 2)
+                try statement.bind(row.value, at: 3)
+                try statement.bind(version, at: 4)
+            }
+        case .delete(let kind, let key):
+            try delete.run { statement in
+                try statement.bind(kind, at: 1)
+                try statement.bind(key, at: 2)
+            }
+        }
+    }
+
+    /// Rolls back the open transaction, if SQLite has not already done so.
+    private func rollbackIfNeeded(after error: any Error) {
+        guard !connection.isAutocommit else { return }
+        do {
+            try rollback.run()
+        } catch let rollbackError {
+            logger.error("ROLLBACK failed", metadata: [
+                "error": "\(rollbackError)", "cause": "\(error)", "path": "\(connection.path)",
+            ])
+        }
+    }
+
+    private func checkOpen() throws {
+        guard !isClosed else { throw SQLiteError.backendClosed }
+    }
+}
