@@ -35,6 +35,12 @@ let package = Package(
             dependencies: ["Zestor", "ZestorSQLite", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        // Writes and acknowledges until killed; driven by the crash test in ZestorSQLiteTests.
+        .executableTarget(
+            name: "ZestorCrashWriter",
+            dependencies: ["Zestor", "ZestorSQLite"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ZestorTests", dependencies: ["Zestor", "ZestorConformance"], swiftSettings: strict),
         .testTarget(name: "ZestorConformanceTests", dependencies: ["Zestor", "ZestorConformance"], swiftSettings: strict),
         .testTarget(
