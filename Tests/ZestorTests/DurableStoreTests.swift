@@ -108,6 +108,24 @@ struct DurableStoreTests {
         await #expect(throws: StoreError.closed) { try await store.flush() }
     }
 
+    @Test("write-behind: a key deleted and re-created between flushes replaces the stored row")
+    func writeBehindRecreate() async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(
+            backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .seconds(5))))
+        for round in 0..<3 { try await store.set("k", "a", ConformanceValue(name: "old", n: round)) }
+        try await store.flush()
+        #expect(backend.stored.first?.version == 3)
+        try await store.delete("k", "a")
+        try await store.set("k", "a", ConformanceValue(name: "new", n: 0))  // version 1 again
+        try await store.flush()
+        #expect(backend.stored.count == 1)
+        #expect(backend.stored.first?.version == 1)
+        let stored = try JSONDecoder().decode(ConformanceValue.self, from: Data(backend.stored[0].value))
+        #expect(stored == ConformanceValue(name: "new", n: 0))
+        try await store.close()
+    }
+
     @Test("write-behind writers wait when maxPending keys are pending")
     func writeBehindBoundsPending() async throws {
         let backend = InMemoryBackend()

@@ -27,6 +27,13 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         let value: Value?
         let version: UInt64
         let ticket: UInt64
+        /// The key was deleted before this write (a delete this write coalesced away): the stored
+        /// row must be removed first, since a re-created key starts again at version 1 and an
+        /// upsert alone would not replace a row with a higher version.
+        var afterDelete = false
+
+        /// Whether committing this write removes the stored row (a delete, or a write after one).
+        var removesStoredRow: Bool { value == nil || afterDelete }
     }
 
     private struct State {
@@ -94,7 +101,9 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     /// Records the newest state of a key (nil value: deleted) at `version`.
     func record(_ key: Key, value: Value?, version: UInt64) {
         let wake = state.withLock { state -> Bool in
-            state.pending[key] = PendingWrite(value: value, version: version, ticket: state.nextTicket)
+            var write = PendingWrite(value: value, version: version, ticket: state.nextTicket)
+            write.afterDelete = state.pending[key]?.removesStoredRow ?? false
+            state.pending[key] = write
             state.nextTicket &+= 1
             if state.pending.count >= policy.maxBatch { state.urgent = true }
             return state.flusherIdle != nil
@@ -197,6 +206,9 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
                 mutations.append(.delete(kind: item.key.kind, key: item.key.key))
                 continue
             }
+            if item.write.afterDelete {
+                mutations.append(.delete(kind: item.key.kind, key: item.key.key))
+            }
             do {
                 let bytes = try encode(value)
                 mutations.append(.upsert(PersistedRow(kind: item.key.kind, key: item.key.key, value: bytes,
@@ -244,8 +256,14 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     /// Returns the batch to pending (newer writes of the same key win). Returns the failure count.
     private func failed(_ batch: [(key: Key, write: PendingWrite)], _ error: any Error) -> Int {
         state.withLock { state in
-            for item in batch where state.pending[item.key] == nil {
-                state.pending[item.key] = item.write
+            for item in batch {
+                if state.pending[item.key] == nil {
+                    state.pending[item.key] = item.write
+                } else if item.write.removesStoredRow {
+                    // The newer write was recorded while this delete was in flight; it failed, so
+                    // the newer one now has to remove the stored row itself.
+                    state.pending[item.key]!.afterDelete = true
+                }
             }
             state.inFlight = [:]
             state.consecutiveFailures += 1
