@@ -103,9 +103,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             }
         }
         let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, logger: logger)
-        if let queue = store.queue {
-            Task.detached { await queue.run() }
-        }
+        store.queue?.start()
         logger.debug("opened durable store", metadata: ["rows": "\(rows.count)"])
         return store
     }

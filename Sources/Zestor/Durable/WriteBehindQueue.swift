@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The inspectable state of a write-behind store's flusher.
@@ -16,9 +17,12 @@ public struct WriteBehindStatus: Sendable, Equatable {
 ///
 /// Writers call ``waitForSpace()`` before applying to memory and ``record(_:value:version:)``
 /// after (while still holding the key's gate, so records of one key arrive in apply order).
-/// The flusher commits batches of the oldest pending keys; a failed batch returns to pending
-/// (unless the key was written again meanwhile) and is retried with backoff: nothing is dropped.
-/// Every field is guarded by `state`'s mutex.
+/// The flusher runs on a dedicated thread (``start()``): it waits for work, lets a batch gather,
+/// encodes it (off the writers' path) and commits it; a failed batch returns to pending (unless
+/// the key was written again meanwhile) and is retried with backoff: nothing is dropped.
+///
+/// Locking: `state`'s mutex guards every field; `doorbell` only wakes the flusher. The flusher
+/// takes `doorbell` then `state`; everyone else takes `state` and releases it before ringing.
 final class WriteBehindQueue<Value: Sendable>: Sendable {
     typealias Key = KeyGate.Key
 
@@ -42,9 +46,10 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         var nextTicket: UInt64 = 1
         var spaceWaiters: [CheckedContinuation<Void, Never>] = []
         var flushWaiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
-        var flusherIdle: CheckedContinuation<Void, Never>?
         var urgent = false
         var stopping = false
+        var finished: CheckedContinuation<Void, Never>?
+        var flusherExited = false
         var consecutiveFailures = 0
         var lastError: String?
         var committedBatches = 0
@@ -63,6 +68,8 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     private let encode: @Sendable (Value) throws -> [UInt8]
     private let logger: Logger
     private let state = Locked(State())
+    /// Wakes the flusher thread when work arrives, becomes urgent, or it must stop.
+    private let doorbell = NSCondition()
 
     init(policy: WriteBehindPolicy, backend: any PersistenceBackend, logger: Logger,
          encode: @escaping @Sendable (Value) throws -> [UInt8]) {
@@ -101,12 +108,16 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     /// Records the newest state of a key (nil value: deleted) at `version`.
     func record(_ key: Key, value: Value?, version: UInt64) {
         let wake = state.withLock { state -> Bool in
+            let wasIdle = state.pending.isEmpty
             var write = PendingWrite(value: value, version: version, ticket: state.nextTicket)
             write.afterDelete = state.pending[key]?.removesStoredRow ?? false
             state.pending[key] = write
             state.nextTicket &+= 1
-            if state.pending.count >= policy.maxBatch { state.urgent = true }
-            return state.flusherIdle != nil
+            if state.pending.count >= policy.maxBatch && !state.urgent {
+                state.urgent = true
+                return true
+            }
+            return wasIdle
         }
         if wake { wakeFlusher() }
     }
@@ -125,58 +136,84 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         }
     }
 
-    /// Flushes everything, then ends the flusher loop.
+    /// Flushes everything, then ends the flusher thread and waits for it to exit.
     func stop() async {
         await flush()
-        state.withLock { $0.stopping = true }
-        wakeFlusher()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let exited = state.withLock { state -> Bool in
+                state.stopping = true
+                if state.flusherExited { return true }
+                state.finished = continuation
+                return false
+            }
+            if exited { continuation.resume() }
+            wakeFlusher()
+        }
     }
 
     private func wakeFlusher() {
-        let idle = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            defer { state.flusherIdle = nil }
-            return state.flusherIdle
-        }
-        idle?.resume()
+        doorbell.lock()
+        doorbell.broadcast()
+        doorbell.unlock()
+    }
+
+    /// Starts the flusher on a dedicated thread.
+    func start() {
+        let thread = Thread { [self] in runFlusher() }
+        thread.name = "zestor.write-behind"
+        thread.start()
     }
 
     /// The flusher loop: waits for work, lets a batch gather for up to `maxDelay` (less when a
     /// batch is full or someone flushes), commits, and retries failures with backoff.
-    func run() async {
-        while true {
-            let hasWork = await waitForWork()
-            if !hasWork { return }
-            await gather()
+    private func runFlusher() {
+        while waitForWork() {
+            gather()
             guard let batch = takeBatch() else { continue }
-            await commit(batch)
+            commit(batch)
         }
+        let finished = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.flusherExited = true
+            defer { state.finished = nil }
+            return state.finished
+        }
+        finished?.resume()
     }
 
-    /// Returns false when stopping with nothing left to do.
-    private func waitForWork() async -> Bool {
+    /// Blocks until there is work; returns false when stopping with nothing left to do.
+    private func waitForWork() -> Bool {
+        doorbell.lock()
+        defer { doorbell.unlock() }
         while true {
-            let (hasWork, stopping) = state.withLock { ($0.pending.isEmpty == false, $0.stopping) }
+            let (hasWork, stopping) = state.withLock { (!$0.pending.isEmpty, $0.stopping) }
             if hasWork { return true }
             if stopping { return false }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if !state.pending.isEmpty || state.stopping { return true }
-                    state.flusherIdle = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
+            doorbell.wait()
         }
     }
 
     /// Waits up to `maxDelay` for a batch to gather, returning early when it is urgent.
-    private func gather() async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + policy.maxDelay
-        while clock.now < deadline {
-            if state.withLock({ $0.urgent || $0.stopping }) { break }
-            try? await Task.sleep(for: min(.milliseconds(2), deadline - clock.now))
+    private func gather() {
+        let deadline = Date(timeIntervalSinceNow: Self.seconds(policy.maxDelay))
+        doorbell.lock()
+        defer { doorbell.unlock() }
+        while !state.withLock({ $0.urgent || $0.stopping }) {
+            if !doorbell.wait(until: deadline) { return }
         }
+    }
+
+    /// Sleeps for `duration` unless stopping is requested.
+    private func pause(_ duration: Duration) {
+        let deadline = Date(timeIntervalSinceNow: Self.seconds(duration))
+        doorbell.lock()
+        defer { doorbell.unlock() }
+        while !state.withLock({ $0.stopping }) {
+            if !doorbell.wait(until: deadline) { return }
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Moves the oldest `maxBatch` pending writes in flight.
@@ -198,7 +235,7 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         }
     }
 
-    private func commit(_ batch: [(key: Key, write: PendingWrite)]) async {
+    private func commit(_ batch: [(key: Key, write: PendingWrite)]) {
         var mutations: [PersistedMutation] = []
         mutations.reserveCapacity(batch.count)
         for item in batch {
@@ -221,16 +258,28 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
             }
         }
         do {
-            try await backend.commit(mutations)
+            try commitBlocking(mutations)
             succeeded()
         } catch {
             let failures = failed(batch, error)
             logger.warning("write-behind commit failed; will retry", metadata: [
                 "error": "\(error)", "attempt": "\(failures)", "pending": "\(status.pending)",
             ])
-            let backoff = Duration.milliseconds(min(5_000, 25 << min(failures, 8)))
-            try? await Task.sleep(for: backoff)
+            pause(.milliseconds(min(5_000, 25 << min(failures, 8))))
         }
+    }
+
+    /// Runs the backend's async commit and blocks this (dedicated) thread until it finishes.
+    private func commitBlocking(_ mutations: [PersistedMutation]) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Locked<Result<Void, any Error>>(.success(()))
+        let backend = self.backend
+        Task {
+            do { try await backend.commit(mutations) } catch { outcome.withLock { $0 = .failure(error) } }
+            done.signal()
+        }
+        done.wait()
+        try outcome.withLock { $0 }.get()
     }
 
     private func succeeded() {

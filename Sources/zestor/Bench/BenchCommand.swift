@@ -1,15 +1,27 @@
 import ArgumentParser
 import Foundation
 
-/// `zestor bench`: the fixed workloads of BENCHMARKS.md on MemoryStore and its baselines.
+/// `zestor bench`: the fixed workloads of BENCHMARKS.md on MemoryStore and its baselines, and on
+/// request the durable workloads on DurableStore over SQLite.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure MemoryStore against Dictionary baselines in one process run.",
+        abstract: "Measure MemoryStore against Dictionary baselines (and DurableStore against raw SQLite) in one process run.",
         discussion: """
-        Every workload runs MemoryStore (memory), a Dictionary behind one Mutex (dict_mutex) and, \
+        Every memory workload runs MemoryStore (memory), a Dictionary behind one Mutex (dict_mutex) and, \
         at one thread, a plain Dictionary (dict_unlocked), interleaved in rounds so that machine \
         drift affects them alike. Build in release mode: swift run -c release zestor bench
+
+        Durable workloads (not run by default; --durable, or name them in --workload) use SQLite \
+        files in a temporary directory, removed afterwards:
+          durable_set_update  set_update by 1, 2 and 64 concurrent writer Tasks on DurableStore \
+        write-through (sqlite_through) and write-behind (sqlite_behind, default policy, the final \
+        flush() included in the time), over 100,000 preloaded keys; baseline sqlite_raw: one \
+        prepared INSERT … ON CONFLICT executing the same rows in one transaction (1 writer). \
+        Reported with workload set_update and threads = writers.
+          open_1m             DurableStore.open (+ close) of a file holding 1,000,000 rows, \
+        reported as rows/s (sqlite_through open_1m 1 <rows/s>).
+        --threads also filters the writer counts; --rounds does not apply to durable workloads.
         """
     )
 
@@ -23,8 +35,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Thread counts to run (comma-separated; default: each workload's own, 1 and 2).")
     var threads: String?
 
-    @Option(help: "Workloads to run (comma-separated). Known: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: String?
+
+    @Flag(help: "Also run the durable workloads (SQLite files in a temporary directory; slow). With --workload, only the named workloads run.")
+    var durable = false
 
     @Option(help: "Output format: table (with ratios) or plain (`<subject> <workload> <threads> <ops_per_sec>`).")
     var format: Format = .table
@@ -44,7 +59,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "MemoryStore shard count (default: the store's default).")
     var shards: Int?
 
-    @Option(help: "Subjects to run (comma-separated: memory, dict_mutex, dict_unlocked; default: all), e.g. to profile one.")
+    @Option(help: "Subjects to run (comma-separated: \(Self.knownSubjects.joined(separator: ", ")); default: all), e.g. to profile one.")
     var subjects: String?
 
     func validate() throws {
@@ -52,11 +67,13 @@ struct BenchCommand: AsyncParsableCommand {
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         _ = try selectedWorkloads()
         _ = try selectedThreads()
-        let known: Set<String> = ["memory", "dict_mutex", "dict_unlocked"]
-        for name in subjects?.split(separator: ",") ?? [] where !known.contains(name.trimmingCharacters(in: .whitespaces)) {
-            throw ValidationError("unknown subject '\(name)'; known: memory, dict_mutex, dict_unlocked")
+        for name in subjects?.split(separator: ",") ?? [] where !Self.knownSubjects.contains(name.trimmingCharacters(in: .whitespaces)) {
+            throw ValidationError("unknown subject '\(name)'; known: \(Self.knownSubjects.joined(separator: ", "))")
         }
     }
+
+    static let memorySubjects = ["memory", "dict_mutex", "dict_unlocked"]
+    static let knownSubjects = memorySubjects + ["sqlite_through", "sqlite_behind", "sqlite_raw"]
 
     func run() async throws {
         #if DEBUG
@@ -67,22 +84,46 @@ struct BenchCommand: AsyncParsableCommand {
             try output(BenchReport(measurements: try BenchReport.decode(data)))
             return
         }
-        let workloads = try selectedWorkloads()
+        let (workloads, durableWorkloads) = try selectedWorkloads()
         let threadFilter = try selectedThreads()
-        let cells = workloads.flatMap { workload in
+        let subjectFilter = subjects.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let runsMemory = subjectFilter.map { !$0.isDisjoint(with: Self.memorySubjects) } ?? true
+        let cells = runsMemory ? workloads.flatMap { workload in
             workload.threadCounts.filter { threadFilter?.contains($0) ?? true }.map { (workload, $0) }
-        }
+        } : []
+        let total = cells.count + durableWorkloads.count
         let progress = ProgressLine()
         progress.show("preparing 1.2M keys")
-        let subjectFilter = subjects.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        let runner = BenchRunner(data: BenchData(), duration: duration, slices: rounds, shardCount: shards,
+        let data = BenchData()
+        let runner = BenchRunner(data: data, duration: duration, slices: rounds, shardCount: shards,
                                  subjectFilter: subjectFilter) { message in
             progress.show(message)
         }
         var measurements: [Measurement] = []
         for (index, (workload, threads)) in cells.enumerated() {
-            progress.prefix = "[\(index + 1)/\(cells.count)] "
+            progress.prefix = "[\(index + 1)/\(total)] "
             measurements += await runner.run(workload, threads: threads)
+        }
+        if !durableWorkloads.isEmpty {
+            let durableRunner = DurableRunner(
+                keys: data.keys, duration: duration,
+                writerCounts: DurableWorkload.writerCounts.filter { threadFilter?.contains($0) ?? true },
+                subjectFilter: subjectFilter
+            ) { message in
+                progress.show(message)
+            }
+            let provider = try SQLiteProvider()
+            do {
+                for (index, workload) in durableWorkloads.enumerated() {
+                    progress.prefix = "[\(cells.count + index + 1)/\(total)] "
+                    measurements += try await durableRunner.run(workload, on: provider)
+                }
+            } catch {
+                progress.clear()
+                await provider.cleanUp()
+                throw error
+            }
+            await provider.cleanUp()
         }
         progress.clear()
         try output(BenchReport(measurements: measurements))
@@ -102,14 +143,22 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    private func selectedWorkloads() throws -> [Workload] {
-        guard let workload else { return Workload.allCases }
-        return try workload.split(separator: ",").map { name in
-            guard let workload = Workload(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown workload '\(name)'; known: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// The memory and durable workloads to run: `--workload`'s, or every memory workload (and
+    /// with `--durable` every durable one).
+    private func selectedWorkloads() throws -> (memory: [Workload], durable: [DurableWorkload]) {
+        guard let workload else { return (Workload.allCases, durable ? DurableWorkload.allCases : []) }
+        var memory: [Workload] = [], durable: [DurableWorkload] = []
+        for name in workload.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if let workload = Workload(rawValue: name) {
+                memory.append(workload)
+            } else if let workload = DurableWorkload(rawValue: name) {
+                durable.append(workload)
+            } else {
+                let known = Workload.allCases.map(\.rawValue) + DurableWorkload.allCases.map(\.rawValue)
+                throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
             }
-            return workload
         }
+        return (memory, durable)
     }
 
     private func selectedThreads() throws -> Set<Int>? {

@@ -39,8 +39,14 @@ struct BenchReport {
         return rows
     }
 
-    /// The human table: ops/s per subject and the ratios.
+    /// The human table: ops/s per subject and the ratios, then the durable section.
     var table: String {
+        let memory = rows.isEmpty ? nil : memoryTable
+        return [memory, durableTable].compactMap { $0 }.joined(separator: "\n\n")
+    }
+
+    /// The memory workloads' part of the table.
+    private var memoryTable: String {
         var lines = [
             pad("workload", 20) + pad("thr", 4, right: true) + pad("memory", 14, right: true)
                 + pad("dict_mutex", 14, right: true) + pad("dict_unlocked", 15, right: true)
@@ -156,7 +162,7 @@ struct BenchReport {
 
     static func ratio(_ value: Double) -> String { String(format: "%.2f×", value) }
 
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let padding = String(repeating: " ", count: max(0, width - text.count))
         return right ? padding + text : text + padding
     }
