@@ -87,19 +87,15 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
         let rows = try await backend.loadAll()
         let engine = MemoryStore<Value>(options: options)
-        for outcome in await ParallelDecoder.decode(rows, with: codec) {
-            switch outcome {
-            case .decoded(let row, let value):
-                engine.restore(row.kind, row.key, value, version: row.version)
-            case .failed(let row, let error):
-                switch undecodableRows {
-                case .fail:
-                    throw StoreError.undecodableRow(kind: row.kind, key: row.key, reason: "\(error)")
-                case .skipAndLog:
-                    logger.error("skipping a stored row that cannot be decoded", metadata: [
-                        "kind": "\(row.kind)", "key": "\(row.key)", "error": "\(error)",
-                    ])
-                }
+        let failures = await ParallelLoader.load(rows, with: codec, into: engine)
+        for failure in failures.sorted(by: { ($0.row.kind, $0.row.key) < ($1.row.kind, $1.row.key) }) {
+            switch undecodableRows {
+            case .fail:
+                throw StoreError.undecodableRow(kind: failure.row.kind, key: failure.row.key, reason: "\(failure.error)")
+            case .skipAndLog:
+                logger.error("skipping a stored row that cannot be decoded", metadata: [
+                    "kind": "\(failure.row.kind)", "key": "\(failure.row.key)", "error": "\(failure.error)",
+                ])
             }
         }
         let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, logger: logger)

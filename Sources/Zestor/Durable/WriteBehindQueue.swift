@@ -42,6 +42,11 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
 
     private struct State {
         var pending: [Key: PendingWrite] = [:]
+        /// Pending keys in ticket order (oldest first), for batches without sorting. An entry is
+        /// stale when its key's pending ticket differs (the key was written again, or taken);
+        /// stale entries are skipped and dropped as the front advances.
+        var order: [(key: Key, ticket: UInt64)] = []
+        var orderHead = 0
         var inFlight: [Key: PendingWrite] = [:]
         var nextTicket: UInt64 = 1
         var spaceWaiters: [CheckedContinuation<Void, Never>] = []
@@ -112,6 +117,7 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
             var write = PendingWrite(value: value, version: version, ticket: state.nextTicket)
             write.afterDelete = state.pending[key]?.removesStoredRow ?? false
             state.pending[key] = write
+            state.order.append((key, write.ticket))
             state.nextTicket &+= 1
             if state.pending.count >= policy.maxBatch && !state.urgent {
                 state.urgent = true
@@ -216,22 +222,27 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// Moves the oldest `maxBatch` pending writes in flight.
+    /// Moves the oldest `maxBatch` pending writes in flight (in ticket order, without sorting).
     private func takeBatch() -> [(key: Key, write: PendingWrite)]? {
         state.withLock { state in
             guard !state.pending.isEmpty else { return nil }
-            var batch = state.pending.map { (key: $0.key, write: $0.value) }
-            if batch.count > policy.maxBatch {
-                batch.sort { $0.write.ticket < $1.write.ticket }
-                batch.removeLast(batch.count - policy.maxBatch)
+            var batch: [(key: Key, write: PendingWrite)] = []
+            batch.reserveCapacity(min(policy.maxBatch, state.pending.count))
+            while batch.count < policy.maxBatch && state.orderHead < state.order.count {
+                let (key, ticket) = state.order[state.orderHead]
+                state.orderHead += 1
+                guard let write = state.pending[key], write.ticket == ticket else { continue }
+                state.pending[key] = nil
+                state.inFlight[key] = write
+                batch.append((key, write))
             }
-            for item in batch {
-                state.pending[item.key] = nil
-                state.inFlight[item.key] = item.write
+            if state.orderHead > 4_096 && state.orderHead * 2 > state.order.count {
+                state.order.removeFirst(state.orderHead)
+                state.orderHead = 0
             }
             state.urgent = state.pending.count >= policy.maxBatch || !state.flushWaiters.isEmpty
                 || !state.spaceWaiters.isEmpty
-            return batch
+            return batch.isEmpty ? nil : batch
         }
     }
 
@@ -308,6 +319,7 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
             for item in batch {
                 if state.pending[item.key] == nil {
                     state.pending[item.key] = item.write
+                    state.order.append((item.key, item.write.ticket))
                 } else if item.write.removesStoredRow {
                     // The newer write was recorded while this delete was in flight; it failed, so
                     // the newer one now has to remove the stored row itself.
