@@ -21,6 +21,11 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline static var fairnessInterval: Int { 256 }
     /// How long the cursor polls for the next event before parking (see ``spinUntilSettled()``).
     @usableFromInline var spinBudget: Duration = .microseconds(5)
+    /// Events copied from the ring by the last batch read (``RingCells/readBatch(from:limit:into:)``)
+    /// and not yet delivered: `batch[batchIndex...]`, the first of them numbered `batchStart`.
+    @usableFromInline var batch: [RingPayload<Value>] = []
+    @usableFromInline var batchIndex = 0
+    @usableFromInline var batchStart: UInt64 = 0
 
     @usableFromInline
     init(_ subscription: RingSubscription<Value>) {
@@ -29,6 +34,7 @@ struct RingCursor<Value: Sendable> {
         self.ring = subscription.startRing
         self.cells = subscription.startRing.cells
         self.isSecondConsumer = !subscription.claimIteration()
+        batch.reserveCapacity(Int(RingCells<Value>.blockSize))
     }
 
     /// The next event, `nil` once the stream ended, or ``StoreError/watchOverflow(kind:)`` when
@@ -48,10 +54,21 @@ struct RingCursor<Value: Sendable> {
                 defer { replayIndex += 1 }
                 return subscription.replay[replayIndex]
             }
+            if batchIndex < batch.count {
+                let payload = batch[batchIndex]
+                let sequence = batchStart &+ UInt64(batchIndex)
+                batchIndex &+= 1
+                eventsSinceSuspension &+= 1
+                if subscription.eventTypes.contains(payload.type) {
+                    return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
+                                 sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
+                }
+                continue
+            }
             let hub = subscription.hub
             // When the ring holds exactly `bufferSize` events, a consumer more than `bufferSize`
-            // behind finds its slot overwritten (`.overrun` below), so `head` — a line every
-            // publish writes — need not be read per event. Otherwise compare with it.
+            // behind finds its cell overwritten (`.overrun` below), so `head` — a line every
+            // publish writes — need not be read per batch. Otherwise compare with it.
             if subscription.bufferSize < UInt64(cells.capacity)
                 && hub.head &- nextSequence > subscription.bufferSize {
                 throw overflow()
@@ -61,15 +78,12 @@ struct RingCursor<Value: Sendable> {
                 await Task.yield()
                 continue
             }
-            switch cells.read(nextSequence) {
-            case .event(let payload):
-                eventsSinceSuspension &+= 1
-                let sequence = nextSequence
-                nextSequence &+= 1
-                if subscription.eventTypes.contains(payload.type) {
-                    return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
-                                 sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
-                }
+            batch.removeAll(keepingCapacity: true)
+            batchIndex = 0
+            batchStart = nextSequence
+            switch cells.readBatch(from: nextSequence, limit: Int(RingCells<Value>.blockSize), into: &batch) {
+            case .copied:
+                nextSequence &+= UInt64(batch.count)
             case .overrun:
                 throw overflow()
             case .notYet:
@@ -150,6 +164,7 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline
     mutating func finish() -> Event<Value>? {
         finished = true
+        batch = []
         subscription.end()
         return nil
     }
@@ -157,6 +172,7 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline
     mutating func overflow() -> StoreError {
         finished = true
+        batch = []
         subscription.end()
         return .watchOverflow(kind: subscription.hub.kind)
     }
