@@ -33,10 +33,10 @@ extension MemoryStore {
         result.reserveCapacity(tables.reduce(0) { $0 + $1.count })
         for table in tables {
             if filters.isEmpty {
-                for (key, entry) in table { result[key] = entry.value }
+                table.forEachEntry { key, entry in result[key] = entry.value }
             } else {
-                for (key, entry) in table where filters.allSatisfy({ $0(key, entry.value) }) {
-                    result[key] = entry.value
+                table.forEachEntry { key, entry in
+                    if filters.allSatisfy({ $0(key, entry.value) }) { result[key] = entry.value }
                 }
             }
         }
@@ -69,7 +69,7 @@ extension MemoryStore {
         var keys: [String] = []
         keys.reserveCapacity(tables.reduce(0) { $0 + $1.count })
         for table in tables {
-            for (key, _) in table { keys.append(key) }
+            table.forEachEntry { key, _ in keys.append(key) }
         }
         return keys
     }
@@ -81,7 +81,7 @@ extension MemoryStore {
         var values: [KeyValue<Value>] = []
         values.reserveCapacity(tables.reduce(0) { $0 + $1.count })
         for table in tables {
-            for (key, entry) in table { values.append(KeyValue(key: key, value: entry.value)) }
+            table.forEachEntry { key, entry in values.append(KeyValue(key: key, value: entry.value)) }
         }
         return values
     }
