@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Zestor", targets: ["Zestor"]),
         .library(name: "ZestorConformance", targets: ["ZestorConformance"]),
         .library(name: "ZestorSQLite", targets: ["ZestorSQLite"]),
+        .library(name: "ZestorPostgres", targets: ["ZestorPostgres"]),
         .executable(name: "zestor", targets: ["zestor"]),
     ],
     dependencies: [
@@ -27,6 +28,12 @@ let package = Package(
         .target(
             name: "ZestorSQLite",
             dependencies: ["Zestor", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "ZestorPostgres",
+            dependencies: ["Zestor", "CLibPQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
@@ -46,6 +53,11 @@ let package = Package(
         .testTarget(
             name: "ZestorSQLiteTests",
             dependencies: ["Zestor", "ZestorSQLite", "ZestorConformance"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ZestorPostgresTests",
+            dependencies: ["Zestor", "ZestorPostgres", "ZestorConformance"],
             swiftSettings: strict
         ),
     ]

@@ -13,4 +13,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TS
 # The stress suite saturates both cores on purpose; the conformance cases bound every wait.
 # Under TSan's ~10x slowdown they would starve each other, so they run in separate processes.
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests' "$@"
-swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|DurableStoreTests|SQLiteBackendTests|DurableStressTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|DurableStoreTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests' "$@"

@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import Synchronization
+import Zestor
+
+/// The cross-process change feed of one ``PostgresBackend``: a dedicated listener connection that
+/// `LISTEN`s on `zestor_events` and turns the namespace's new outbox rows written by *other*
+/// backends into batches of ``Zestor/PersistedMutation``.
+///
+/// Threading: the listener connection is created, used and closed only inside one long-running
+/// job on the feed's own ``BlockingExecutor`` thread (a local variable of that job, never shared).
+/// The job waits for the socket with `poll` (at most ``pollInterval``, so that ``stop()`` is seen
+/// promptly), reads notifications, and drains the outbox by id from the last id delivered.
+///
+/// Catch-up: the feed starts from the outbox high-water mark taken when the backend opened, and
+/// drains once right after every (re)connect + `LISTEN`, so rows committed while it was not
+/// listening are delivered too — provided the outbox still holds them (see
+/// ``PostgresBackend/Options/outboxRetention``). Lost connections are retried with exponential
+/// backoff (``minBackoff`` … ``maxBackoff``).
+final class ChangeFeed: Sendable {
+    static let pollInterval: Int32 = 100  // milliseconds
+    static let drainLimit = 1_000
+    static let minBackoff: Duration = .milliseconds(50)
+    static let maxBackoff: Duration = .seconds(5)
+    static let safetyDrainInterval: Duration = .seconds(5)
+
+    /// The batches, oldest first. Single consumer; ends after ``stop()``.
+    let stream: AsyncStream<[PersistedMutation]>
+    private let executor: BlockingExecutor
+    private let stopped: StopFlag
+
+    /// Starts the listener thread; connecting happens there (failures are retried, not thrown).
+    init(url: String, namespace: Int64, origin: String, options: PostgresBackend.Options,
+         startAfter highWaterMark: Int64, logger: Logger) {
+        let (stream, continuation) = AsyncStream<[PersistedMutation]>.makeStream(bufferingPolicy: .unbounded)
+        let executor = BlockingExecutor(name: "zestor.postgres.listener")
+        let stopped = StopFlag()
+        self.stream = stream
+        self.executor = executor
+        self.stopped = stopped
+        let listener = Listener(url: url, namespace: namespace, origin: origin, options: options,
+                                lastID: highWaterMark, stopped: stopped, continuation: continuation, logger: logger)
+        let accepted = executor.submit { listener.run() }
+        if !accepted { continuation.finish() }
+    }
+
+    deinit {
+        stopped.set()
+        executor.shutdown()
+    }
+
+    /// Stops listening: the thread closes its connection and ends ``stream``. Returns once it has.
+    /// Idempotent.
+    func stop() async {
+        stopped.set()
+        // Jobs run in order: this one runs after the listener job has returned.
+        try? await executor.run {}
+        executor.shutdown()
+    }
+}
+
+/// Set once by ``ChangeFeed/stop()``, polled by the listener thread.
+private final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}
+
+/// The listener job's state and loop. Created by ``ChangeFeed`` and then used only by its one job,
+/// on the feed's thread.
+private final class Listener: @unchecked Sendable {
+    // @unchecked: the instance is handed to exactly one job (`executor.submit { listener.run() }`)
+    // before anything mutable is touched; `tables` and `lastID` are then read and written only by
+    // `run()` on that one thread. The Sendable members (`stopped`, `continuation`) are shared safely.
+    private let url: String
+    private let namespace: Int64
+    private let origin: String
+    private let options: PostgresBackend.Options
+    private let stopped: StopFlag
+    private let continuation: AsyncStream<[PersistedMutation]>.Continuation
+    private let logger: Logger
+    private var tables: ZestorPostgresTables?
+    private var lastID: Int64
+    /// `tables.resetCount` when `LISTEN` last succeeded; a different count means the session
+    /// was reset since and must `LISTEN` again.
+    private var listeningSession = -1
+    private var lastDrain = ContinuousClock.now
+
+    init(url: String, namespace: Int64, origin: String, options: PostgresBackend.Options, lastID: Int64,
+         stopped: StopFlag, continuation: AsyncStream<[PersistedMutation]>.Continuation, logger: Logger) {
+        self.url = url
+        self.namespace = namespace
+        self.origin = origin
+        self.options = options
+        self.lastID = lastID
+        self.stopped = stopped
+        self.continuation = continuation
+        self.logger = logger
+    }
+
+    /// The loop: (re)connect and catch up, wait for notifications, drain. Returns when stopped.
+    func run() {
+        defer {
+            tables?.close()
+            tables = nil
+            continuation.finish()
+        }
+        var backoff = ChangeFeed.minBackoff
+        while !stopped.isSet {
+            do {
+                if tables == nil || tables?.isBroken == true || tables?.resetCount != listeningSession {
+                    try connect()
+                    backoff = ChangeFeed.minBackoff
+                }
+                // A drain every safetyDrainInterval even without notification: cheap insurance.
+                if try waitForNotifications() || ContinuousClock.now - lastDrain > ChangeFeed.safetyDrainInterval {
+                    try drain()
+                }
+            } catch {
+                logger.warning("change feed: PostgreSQL listener failed; retrying", metadata: [
+                    "namespace": "\(namespace)", "error": "\(error)", "retryIn": "\(backoff)",
+                ])
+                sleep(backoff)
+                backoff = min(backoff * 2, ChangeFeed.maxBackoff)
+            }
+        }
+    }
+
+    /// Opens (or resets) the listener connection, `LISTEN`s, then drains what was missed.
+    private func connect() throws {
+        let listening: ZestorPostgresTables
+        if let tables {
+            listening = tables
+        } else {
+            listening = try ZestorPostgresTables(
+                url: url, namespace: namespace, origin: origin, options: options, createSchema: false,
+                applicationName: "zestor-listener-\(origin)", logger: logger)
+            tables = listening
+        }
+        try listening.listen()  // resets a broken connection first
+        listeningSession = listening.resetCount
+        try drain()
+    }
+
+    /// Waits up to ``ChangeFeed/pollInterval`` for input; `true` when a notification for this
+    /// namespace with an id above the last delivered one arrived.
+    private func waitForNotifications() throws -> Bool {
+        guard let tables else { return false }
+        var descriptor = pollfd(fd: tables.socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, ChangeFeed.pollInterval)
+        if ready < 0 {
+            if errno == EINTR { return false }
+            throw PostgresError(message: "poll failed: errno \(errno)")
+        }
+        guard ready > 0 else { return false }
+        let prefix = "\(namespace):"
+        return try tables.consumeNotifications().contains { notification in
+            guard notification.channel == ZestorPostgresSQL.channel, notification.payload.hasPrefix(prefix) else { return false }
+            return Int64(notification.payload.dropFirst(prefix.count)).map { $0 > lastID } ?? true
+        }
+    }
+
+    /// Reads the outbox after the last delivered id until it is exhausted, yielding one batch per
+    /// page (without this backend's own rows).
+    private func drain() throws {
+        guard let tables else { return }
+        lastDrain = .now
+        while !stopped.isSet {
+            let page = try tables.outbox(after: lastID, limit: ChangeFeed.drainLimit)
+            guard let last = page.last else { return }
+            lastID = last.id
+            let foreign = page.filter { $0.origin != origin }.map(\.mutation)
+            if !foreign.isEmpty { continuation.yield(foreign) }
+            if page.count < ChangeFeed.drainLimit { return }
+        }
+    }
+
+    /// Sleeps `duration` in short steps, returning early when stopped.
+    private func sleep(_ duration: Duration) {
+        let deadline = ContinuousClock.now + duration
+        while !stopped.isSet, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+}

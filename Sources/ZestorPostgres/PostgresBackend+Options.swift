@@ -1,0 +1,40 @@
+extension PostgresBackend {
+    /// How ``PostgresBackend`` connects and maintains its tables.
+    public struct Options: Sendable, Hashable {
+        /// The bound on one operation: the connect timeout (rounded up to whole seconds), the
+        /// server's `statement_timeout` and `lock_timeout`, and libpq's `tcp_user_timeout` of
+        /// every connection (unless the URL sets those itself). A statement that exceeds it fails
+        /// with SQLSTATE `57014`. Default 30 s.
+        public var operationTimeout: Duration
+        /// How many read connections serve ``PostgresBackend/loadAll()`` and the outbox reads, each
+        /// on its own thread; writes always use one dedicated writer connection besides them.
+        /// At least 1. Default 1 (a store reads in bulk only when it opens).
+        public var poolSize: Int
+        /// How long outbox rows are kept for other processes (and reconnecting listeners) to catch
+        /// up from. The writer prunes the namespace's older rows after commits, at most once per
+        /// ``outboxPruneInterval``. Default 1 hour.
+        public var outboxRetention: Duration
+        /// The least time between two prunes of the outbox. Default 1 minute.
+        public var outboxPruneInterval: Duration
+
+        public init(operationTimeout: Duration = .seconds(30), poolSize: Int = 1,
+                    outboxRetention: Duration = .seconds(3600), outboxPruneInterval: Duration = .seconds(60)) {
+            self.operationTimeout = operationTimeout
+            self.poolSize = poolSize
+            self.outboxRetention = outboxRetention
+            self.outboxPruneInterval = outboxPruneInterval
+        }
+
+        /// ``operationTimeout`` in whole milliseconds, clamped to `1...Int32.max` (0 would mean
+        /// "no timeout" to PostgreSQL).
+        var operationTimeoutMilliseconds: Int64 {
+            let (seconds, attoseconds) = operationTimeout.components
+            guard seconds >= 0 else { return 1 }
+            let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
+            guard !milliseconds.overflow else { return Int64(Int32.max) }
+            let total = milliseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+            guard !total.overflow else { return Int64(Int32.max) }
+            return min(max(total.partialValue, 1), Int64(Int32.max))
+        }
+    }
+}

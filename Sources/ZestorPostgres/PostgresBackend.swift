@@ -1,0 +1,188 @@
+public import Logging
+public import Zestor
+import Foundation
+import Synchronization
+
+/// A ``PersistenceBackend`` over PostgreSQL, compatible with the Go zestor postgres store:
+/// `zestor_kv(ns_id, kind, key, value BYTEA, version, updated_at)` and `zestor_outbox` with a
+/// trigger that notifies channel `zestor_events` for each outbox row.
+///
+/// **Namespaces** isolate tenants completely: every statement filters on `ns_id`, so rows,
+/// outbox entries and counts of other namespaces are never read or written.
+///
+/// **Threading**: every libpq call runs on a dedicated thread, never on the Swift concurrency
+/// pool. The backend owns one writer connection (``commit(_:)``, outbox pruning) and
+/// ``Options/poolSize`` read connections (``loadAll()``, outbox reads), each with its own thread
+/// (``ConnectionWorker``); async calls enqueue a job on that thread and suspend until it resumes
+/// them. Reads pick a read connection round-robin.
+///
+/// **Writes**: ``commit(_:)`` updates `zestor_kv` and appends the outbox rows in one
+/// transaction, sending each run of distinct keys as a single multi-row statement over
+/// `unnest` of binary arrays. Every statement is parameterized; values travel as binary `bytea`.
+///
+/// Errors are ``PostgresError`` values (SQLSTATE, message, statement); after ``close()`` every
+/// call throws ``PostgresError/backendClosed``.
+public final class PostgresBackend: PersistenceBackend {
+    /// The namespace (`ns_id`) this backend reads and writes.
+    public let namespace: Int64
+    /// The options the backend was opened with.
+    public let options: Options
+    /// This instance's identity (a random UUID), stored in the `origin` column of every outbox
+    /// row it writes, so that a store can recognise its own writes in the change feed.
+    public let origin: String
+
+    private let logger: Logger
+    private let url: String
+    private let writer: ConnectionWorker
+    private let readers: [ConnectionWorker]
+    private let nextReader = Atomic<Int>(0)
+    /// The namespace's outbox high-water mark when the backend opened: where the change feed starts.
+    private let openedAtOutboxID: Int64
+    private let feed = Mutex(FeedState())
+
+    /// The change feed, started by the first ``externalChanges()``; `closed` after ``close()``.
+    private struct FeedState {
+        var feed: ChangeFeed?
+        var closed = false
+    }
+
+    /// Connects to `url` (`postgres://user@host:port/database`, or a libpq `key=value` string),
+    /// creating the tables, index and trigger if missing.
+    ///
+    /// Blocks the calling thread while the dedicated threads connect (each bounded by
+    /// `options.operationTimeout`). Throws ``PostgresError`` when a connection or the schema
+    /// cannot be made.
+    public init(url: String, namespace: Int64 = 0, options: Options = .init(),
+                logger: Logger = Logger(label: "zestor.postgres")) throws {
+        let origin = UUID().uuidString.lowercased()
+        let writer = try ConnectionWorker(name: "zestor.postgres.writer") {
+            try ZestorPostgresTables(url: url, namespace: namespace, origin: origin, options: options,
+                                     createSchema: true, logger: logger)
+        }
+        let highWaterMark = try writer.runAndWait { try $0.outboxHighWaterMark() }
+        var readers: [ConnectionWorker] = []
+        do {
+            for index in 0..<max(options.poolSize, 1) {
+                readers.append(try ConnectionWorker(name: "zestor.postgres.reader.\(index)") {
+                    try ZestorPostgresTables(url: url, namespace: namespace, origin: origin, options: options,
+                                             createSchema: false, logger: logger)
+                })
+            }
+        } catch {
+            // The workers made so far close their connections and stop in their deinit.
+            logger.debug("cannot open PostgreSQL read connections", metadata: ["error": "\(error)"])
+            throw error
+        }
+        self.namespace = namespace
+        self.options = options
+        self.origin = origin
+        self.logger = logger
+        self.url = url
+        self.openedAtOutboxID = highWaterMark
+        self.writer = writer
+        self.readers = readers
+        logger.debug("opened PostgreSQL backend", metadata: [
+            "namespace": "\(namespace)", "origin": "\(origin)", "poolSize": "\(readers.count)",
+        ])
+    }
+
+    /// Every row of the namespace (`SELECT kind, key, value, version`), read on a read connection.
+    public func loadAll() async throws -> [PersistedRow] {
+        try await reader().run { try $0.loadAll() }
+    }
+
+    /// Applies `mutations` in one transaction on the writer connection: all of them or none.
+    /// Upserts only replace rows with a lower version; deletes remove the row. Every mutation
+    /// that changed a row appends an outbox row (see ``OutboxEntry``). On failure the
+    /// transaction is rolled back and the ``PostgresError`` rethrown.
+    public func commit(_ mutations: [PersistedMutation]) async throws {
+        try await writer.run { try $0.commit(mutations) }
+    }
+
+    /// Up to `limit` outbox rows of this namespace with an id above `id`, in id order (which is
+    /// commit order within the namespace).
+    public func outbox(after id: Int64, limit: Int) async throws -> [OutboxEntry] {
+        try await reader().run { try $0.outbox(after: id, limit: limit) }
+    }
+
+    /// The largest outbox id of this namespace, 0 when it has none.
+    public func outboxHighWaterMark() async throws -> Int64 {
+        try await reader().run { try $0.outboxHighWaterMark() }
+    }
+
+    /// Removes this namespace's outbox rows older than ``Options/outboxRetention`` now (the
+    /// writer also does so after commits, at most once per ``Options/outboxPruneInterval``).
+    /// Returns how many rows were removed.
+    @discardableResult
+    public func pruneOutbox() async throws -> Int {
+        try await writer.run { try $0.pruneOutbox() }
+    }
+
+    /// The changes other backends (other processes, or other instances in this one) commit to
+    /// this namespace after this backend opened, in commit order, in batches; this backend's own
+    /// writes are left out (their outbox `origin` is ``origin``).
+    ///
+    /// The first call starts a dedicated listener connection and thread (`LISTEN zestor_events`,
+    /// `poll`, then the outbox drained by id); it catches up from the outbox high-water mark taken
+    /// when the backend opened, so nothing committed in between is missed, and after a lost
+    /// connection it reconnects with backoff and catches up from the last id delivered. Every call
+    /// returns the same single-consumer stream, which ends when the backend closes.
+    public func externalChanges() -> AsyncStream<[PersistedMutation]>? {
+        let (url, namespace, origin, options, start, logger) = (url, namespace, origin, options, openedAtOutboxID, logger)
+        return feed.withLock { state in
+            if let feed = state.feed { return feed.stream }
+            if state.closed { return AsyncStream { $0.finish() } }
+            let feed = ChangeFeed(url: url, namespace: namespace, origin: origin, options: options,
+                                  startAfter: start, logger: logger)
+            state.feed = feed
+            return feed.stream
+        }
+    }
+
+    /// Closes every connection and stops their threads, after the jobs already submitted, and
+    /// ends the change feed. Idempotent; concurrent calls are fine.
+    public func close() async throws {
+        let changeFeed = feed.withLock { state in
+            state.closed = true
+            return state.feed
+        }
+        await changeFeed?.stop()
+        var closedAny = await writer.close()
+        for reader in readers where await reader.close() { closedAny = true }
+        if closedAny {
+            logger.debug("closed PostgreSQL backend", metadata: ["namespace": "\(namespace)"])
+        }
+    }
+
+    /// Runs `sql` with `parameters` on the writer connection and returns the rows (tests and
+    /// diagnostics). Results come in binary format, so every column must be `text` (cast other
+    /// types with `::text`). `sql` is trusted; values go in `parameters`.
+    func query(_ sql: String, _ parameters: [PostgresParameter] = [], columns: Int) async throws -> [[String?]] {
+        try await writer.run { tables in
+            let result = try tables.query(sql, parameters)
+            return (0..<result.rowCount).map { row in
+                (0..<columns).map { result.isNull(row, $0) ? nil : result.text(row, $0) }
+            }
+        }
+    }
+
+    /// ``commit(_:)`` with a chosen strategy (tests and measurements).
+    func commit(_ mutations: [PersistedMutation], strategy: ZestorPostgresTables.CommitStrategy) async throws {
+        try await writer.run { try $0.commit(mutations, strategy: strategy) }
+    }
+
+    /// The `NOTIFY` messages queued on the writer connection (tests).
+    func writerNotifications() async throws -> [(channel: String, payload: String)] {
+        try await writer.run { try $0.consumeNotifications() }
+    }
+
+    /// The identity of the thread the writer's jobs run on (tests).
+    func writerThreadID() async throws -> Int {
+        try await writer.run { _ in ObjectIdentifier(Thread.current).hashValue }
+    }
+
+    private func reader() -> ConnectionWorker {
+        let ticket = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
+        return readers[Int(ticket.magnitude % UInt(readers.count))]
+    }
+}

@@ -1,0 +1,343 @@
+import Foundation
+import Logging
+import Zestor
+
+/// The `zestor_kv` and `zestor_outbox` tables of one namespace on one connection: session
+/// setup, schema, bulk load, transactional commit, outbox reads and pruning.
+///
+/// Everything here blocks in libpq. In ``PostgresBackend`` each instance — its connection — is
+/// created, used and closed only on its ``ConnectionWorker``'s thread (``ThreadConfined``).
+///
+/// A broken connection (server restart, network loss) is reset at the start of the next call;
+/// the call that saw it break throws and is never retried here, since a lost `COMMIT` reply
+/// leaves unknown whether the transaction committed.
+final class ZestorPostgresTables {
+    /// How ``commit(_:)`` sends a batch.
+    enum CommitStrategy: Sendable {
+        /// One multi-row statement (``ZestorPostgresSQL/applyRun``) per run of distinct keys.
+        case multiRow
+        /// Two statements per mutation (row, then outbox). The reference implementation.
+        case perRow
+    }
+
+    /// At most this many mutations go into one multi-row statement.
+    static let maxRunLength = 2_000
+    /// A multi-row statement is closed once its values reach this many bytes (a run always holds
+    /// at least one mutation; one `bytea` value may be up to 1 GB).
+    static let maxRunBytes = 32 << 20
+
+    let namespace: Int64
+    let origin: String
+    private let connection: PostgresConnection
+    private let options: PostgresBackend.Options
+    private let logger: Logger
+    private var lastPrune: ContinuousClock.Instant?
+    /// How many times the connection was reset: a new session, without the old one's `LISTEN`.
+    private(set) var resetCount = 0
+    private var isClosed = false
+
+    /// Connects, configures the session and, with `createSchema`, creates the schema if missing.
+    init(url: String, namespace: Int64, origin: String, options: PostgresBackend.Options,
+         createSchema: Bool, applicationName: String = "zestor-swift", logger: Logger) throws {
+        let connection = try PostgresConnection(
+            url: url,
+            connectTimeoutSeconds: Int((options.operationTimeoutMilliseconds + 999) / 1000),
+            tcpUserTimeoutMilliseconds: Int(options.operationTimeoutMilliseconds),
+            applicationName: applicationName
+        )
+        self.connection = connection
+        self.namespace = namespace
+        self.origin = origin
+        self.options = options
+        self.logger = logger
+        try configureSession()
+        if createSchema { try Self.createSchemaIfMissing(on: connection, logger: logger) }
+    }
+
+    deinit {
+        close()
+    }
+
+    /// `host:port/database`, for logs.
+    var endpoint: String { connection.endpoint }
+
+    /// Every row of the namespace, read by one statement (one consistent snapshot).
+    func loadAll() throws -> [PersistedRow] {
+        try prepareConnection()
+        let result = try connection.execute(ZestorPostgresSQL.selectAll, [.int64(namespace)])
+        var rows: [PersistedRow] = []
+        rows.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount {
+            rows.append(PersistedRow(
+                kind: result.text(row, 0),
+                key: result.text(row, 1),
+                value: result.bytes(row, 2),
+                version: UInt64(clamping: try result.int64(row, 3))
+            ))
+        }
+        return rows
+    }
+
+    /// Applies `mutations` in one transaction — `zestor_kv` and the outbox together — holding the
+    /// namespace's advisory lock; on any failure rolls back and rethrows. An empty batch does
+    /// nothing. Afterwards prunes the outbox when due.
+    func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws {
+        try prepareConnection()
+        guard !mutations.isEmpty else { return }
+        try connection.executeScript(ZestorPostgresSQL.begin)
+        do {
+            try connection.execute(ZestorPostgresSQL.advisoryLock,
+                                   [.int64(Int64(ZestorPostgresSQL.namespaceLockClass)), .int64(Self.lockID(namespace))],
+                                   prepared: true)
+            switch strategy {
+            case .multiRow:
+                for run in try Self.runs(of: mutations) { try applyRun(run) }
+            case .perRow:
+                for mutation in mutations { try applyOne(mutation) }
+            }
+            try connection.executeScript(ZestorPostgresSQL.commit)
+        } catch {
+            rollbackIfNeeded(after: error)
+            throw error
+        }
+        pruneIfDue()
+    }
+
+    /// Up to `limit` outbox rows of the namespace with an id above `id`, in id order.
+    func outbox(after id: Int64, limit: Int) throws -> [OutboxEntry] {
+        try prepareConnection()
+        let result = try connection.execute(ZestorPostgresSQL.selectOutbox,
+                                            [.int64(namespace), .int64(id), .int64(Int64(max(limit, 0)))], prepared: true)
+        var entries: [OutboxEntry] = []
+        entries.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount {
+            let value = result.isNull(row, 4) ? nil : result.bytes(row, 4)
+            entries.append(OutboxEntry(
+                id: try result.int64(row, 0),
+                kind: result.text(row, 1),
+                key: result.text(row, 2),
+                etype: OutboxEntry.Operation(storedType: result.text(row, 3), value: value),
+                value: value,
+                version: UInt64(clamping: try result.int64(row, 5)),
+                origin: result.text(row, 6)
+            ))
+        }
+        return entries
+    }
+
+    /// The namespace's largest outbox id, 0 when it has none.
+    func outboxHighWaterMark() throws -> Int64 {
+        try prepareConnection()
+        return try connection.execute(ZestorPostgresSQL.outboxHighWaterMark, [.int64(namespace)]).int64(0, 0)
+    }
+
+    /// Removes the namespace's outbox rows older than ``PostgresBackend/Options/outboxRetention``.
+    /// Returns how many were removed.
+    @discardableResult
+    func pruneOutbox() throws -> Int {
+        try prepareConnection()
+        lastPrune = .now
+        let seconds = Int64(clamping: options.outboxRetention.components.seconds)
+        return try connection.execute(ZestorPostgresSQL.pruneOutbox, [.int64(namespace), .int64(seconds)]).affectedRows
+    }
+
+    /// Runs `sql` with `parameters` on this connection (tests and diagnostics).
+    func query(_ sql: String, _ parameters: [PostgresParameter]) throws -> PostgresResult {
+        try prepareConnection()
+        return try connection.execute(sql, parameters)
+    }
+
+    /// Whether the connection is broken (the next call resets it, which drops any `LISTEN`).
+    var isBroken: Bool { connection.isBroken }
+
+    /// The connection's socket, for `poll` (−1 when closed).
+    var socket: Int32 { connection.socket }
+
+    /// Resets a broken connection and subscribes it to ``ZestorPostgresSQL/channel``.
+    func listen() throws {
+        try prepareConnection()
+        try connection.executeScript(ZestorPostgresSQL.listen)
+    }
+
+    /// The `NOTIFY` messages that arrived on this connection (tests).
+    func consumeNotifications() throws -> [(channel: String, payload: String)] {
+        try prepareConnection()
+        return try connection.consumeNotifications()
+    }
+
+    /// Closes the connection. Idempotent.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        connection.close()
+    }
+
+    // MARK: Schema
+
+    /// Creates the tables, index, function and trigger unless they all exist; concurrent
+    /// creators serialize on an advisory lock inside one transaction.
+    static func createSchemaIfMissing(on connection: PostgresConnection, logger: Logger) throws {
+        if try connection.execute(ZestorPostgresSQL.schemaExists).bool(0, 0) { return }
+        try connection.executeScript(ZestorPostgresSQL.begin)
+        do {
+            try connection.execute(ZestorPostgresSQL.advisoryLock,
+                                   [.int64(Int64(ZestorPostgresSQL.schemaLockClass)), .int64(0)])
+            try connection.executeScript(ZestorPostgresSQL.createSchema)
+            try connection.executeScript(ZestorPostgresSQL.commit)
+        } catch {
+            if connection.isInTransaction { try? connection.executeScript(ZestorPostgresSQL.rollback) }
+            throw error
+        }
+        logger.debug("created zestor schema", metadata: ["endpoint": "\(connection.endpoint)"])
+    }
+
+    // MARK: Helpers
+
+    /// Reconnects a broken connection and re-applies the session settings; throws
+    /// ``PostgresError/backendClosed`` once closed.
+    private func prepareConnection() throws {
+        guard !isClosed else { throw PostgresError.backendClosed }
+        guard connection.isBroken else { return }
+        logger.warning("PostgreSQL connection lost; reconnecting", metadata: ["namespace": "\(namespace)"])
+        resetCount += 1
+        try connection.reset()
+        try configureSession()
+    }
+
+    private func configureSession() throws {
+        let settings = [
+            ("statement_timeout", String(options.operationTimeoutMilliseconds)),
+            ("lock_timeout", String(options.operationTimeoutMilliseconds)),
+            ("client_min_messages", "warning"),
+        ]
+        for (name, value) in settings {
+            try connection.execute(ZestorPostgresSQL.setConfig, [.text(name), .text(value)])
+        }
+    }
+
+    private func applyRun(_ run: ArraySlice<PersistedMutation>) throws {
+        var etypes: [String] = [], kinds: [String] = [], keys: [String] = []
+        var values: [[UInt8]] = [], versions: [Int64] = []
+        etypes.reserveCapacity(run.count); kinds.reserveCapacity(run.count); keys.reserveCapacity(run.count)
+        values.reserveCapacity(run.count); versions.reserveCapacity(run.count)
+        for mutation in run {
+            switch mutation {
+            case .upsert(let row):
+                etypes.append(OutboxEntry.Operation.upsert.rawValue)
+                values.append(row.value)
+                versions.append(try Self.storableVersion(row, statement: ZestorPostgresSQL.applyRun))
+            case .delete:
+                etypes.append(OutboxEntry.Operation.delete.rawValue)
+                values.append([])
+                versions.append(0)
+            }
+            kinds.append(mutation.kind)
+            keys.append(mutation.key)
+        }
+        try connection.execute(ZestorPostgresSQL.applyRun, [
+            .int64(namespace), .text(origin), .textArray(etypes), .textArray(kinds), .textArray(keys),
+            .byteaArray(values), .int64Array(versions),
+        ], prepared: true)
+    }
+
+    private func applyOne(_ mutation: PersistedMutation) throws {
+        switch mutation {
+        case .upsert(let row):
+            let version = try Self.storableVersion(row, statement: ZestorPostgresSQL.upsertRow)
+            let written = try connection.execute(ZestorPostgresSQL.upsertRow, [
+                .int64(namespace), .text(row.kind), .text(row.key), .bytea(row.value), .int64(version),
+            ], prepared: true)
+            guard written.rowCount > 0 else { return }
+            try connection.execute(ZestorPostgresSQL.appendOutbox, [
+                .int64(namespace), .text(row.kind), .text(row.key), .text(OutboxEntry.Operation.upsert.rawValue),
+                .bytea(row.value), .int64(version), .text(origin),
+            ], prepared: true)
+        case .delete(let kind, let key):
+            let deleted = try connection.execute(ZestorPostgresSQL.deleteRow, [.int64(namespace), .text(kind), .text(key)],
+                                                prepared: true)
+            guard deleted.rowCount > 0 else { return }
+            try connection.execute(ZestorPostgresSQL.appendOutboxDelete, [
+                .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.delete.rawValue),
+                .int64(try deleted.int64(0, 0)), .text(origin),
+            ], prepared: true)
+        }
+    }
+
+    /// Splits `mutations` into consecutive runs in which no (kind, key) repeats and which hold at
+    /// most ``maxRunLength`` mutations, so each run can be one multi-row statement
+    /// (`ON CONFLICT DO UPDATE` may not touch a row twice) while order per key is kept.
+    static func runs(of mutations: [PersistedMutation]) throws -> [ArraySlice<PersistedMutation>] {
+        var runs: [ArraySlice<PersistedMutation>] = []
+        var start = mutations.startIndex
+        var seen = Set<KindKey>()
+        var bytes = 0
+        for index in mutations.indices {
+            let mutation = mutations[index]
+            let id = KindKey(kind: mutation.kind, key: mutation.key)
+            let size = mutation.kind.utf8.count + mutation.key.utf8.count + mutation.valueCount + 64
+            if index > start && (seen.contains(id) || index - start >= maxRunLength || bytes + size > maxRunBytes) {
+                runs.append(mutations[start..<index])
+                start = index
+                seen.removeAll(keepingCapacity: true)
+                bytes = 0
+            }
+            seen.insert(id)
+            bytes += size
+        }
+        if start < mutations.endIndex { runs.append(mutations[start...]) }
+        return runs
+    }
+
+    fileprivate struct KindKey: Hashable {
+        var kind: String
+        var key: String
+    }
+
+    private static func storableVersion(_ row: PersistedRow, statement: String) throws -> Int64 {
+        guard let version = Int64(exactly: row.version) else {
+            throw PostgresError(sqlState: "22003",
+                                message: "version \(row.version) of \(row.kind)/\(row.key) exceeds BIGINT",
+                                statement: statement)
+        }
+        return version
+    }
+
+    /// The advisory lock id of a namespace: its 64 bits folded into 32 (collisions only make two
+    /// namespaces' writers wait for each other).
+    static func lockID(_ namespace: Int64) -> Int64 {
+        Int64(Int32(truncatingIfNeeded: namespace ^ (namespace >> 32)))
+    }
+
+    private func pruneIfDue() {
+        let interval = options.outboxPruneInterval
+        if let lastPrune, ContinuousClock.now - lastPrune < interval { return }
+        do {
+            let removed = try pruneOutbox()
+            if removed > 0 {
+                logger.debug("pruned outbox", metadata: ["namespace": "\(namespace)", "rows": "\(removed)"])
+            }
+        } catch {
+            logger.warning("outbox pruning failed", metadata: ["namespace": "\(namespace)", "error": "\(error)"])
+        }
+    }
+
+    /// Rolls back the open transaction, if the connection still has one.
+    private func rollbackIfNeeded(after error: any Error) {
+        guard connection.isInTransaction else { return }
+        do {
+            try connection.executeScript(ZestorPostgresSQL.rollback)
+        } catch let rollbackError {
+            logger.error("ROLLBACK failed", metadata: ["error": "\(rollbackError)", "cause": "\(error)"])
+        }
+    }
+}
+
+extension PersistedMutation {
+    /// The size of the encoded value (0 for deletes).
+    fileprivate var valueCount: Int {
+        switch self {
+        case .upsert(let row): row.value.count
+        case .delete: 0
+        }
+    }
+}

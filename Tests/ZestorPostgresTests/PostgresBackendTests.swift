@@ -1,0 +1,479 @@
+import Foundation
+import Testing
+import Zestor
+@testable import ZestorPostgres
+
+/// The server the tests use; `Scripts/test.sh` starts a throwaway cluster and exports it.
+let postgresURL = ProcessInfo.processInfo.environment["ZESTOR_POSTGRES_URL"] ?? ""
+let hasPostgres = ProcessInfo.processInfo.environment["ZESTOR_POSTGRES_URL"] != nil
+
+/// The identity of the calling thread (synchronous: `Thread.current` is unavailable in async code).
+func callerThreadID() -> Int {
+    ObjectIdentifier(Thread.current).hashValue
+}
+
+/// A namespace no other test (or earlier run) uses.
+func randomNamespace() -> Int64 {
+    Int64.random(in: 1_000_000...Int64.max)
+}
+
+private func row(_ kind: String, _ key: String, _ value: [UInt8], _ version: UInt64) -> PersistedRow {
+    PersistedRow(kind: kind, key: key, value: value, version: version)
+}
+
+private func sorted(_ rows: [PersistedRow]) -> [PersistedRow] {
+    rows.sorted { ($0.kind, $0.key) < ($1.kind, $1.key) }
+}
+
+/// Opens a backend on a fresh namespace, runs `body`, closes it.
+private func withBackend(
+    namespace: Int64 = randomNamespace(), options: PostgresBackend.Options = .init(),
+    _ body: (PostgresBackend) async throws -> Void
+) async throws {
+    let backend = try PostgresBackend(url: postgresURL, namespace: namespace, options: options)
+    do {
+        try await body(backend)
+    } catch {
+        try? await backend.close()
+        throw error
+    }
+    try await backend.close()
+}
+
+@Suite("PostgresBackend", .enabled(if: hasPostgres, "ZESTOR_POSTGRES_URL is not set"))
+struct PostgresBackendTests {
+    @Test("open creates the tables, the index and the NOTIFY trigger")
+    func schemaCreated() async throws {
+        try await withBackend { backend in
+            let tables = try await backend.query(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_name = ANY($1) ORDER BY 1",
+                [.textArray(["zestor_kv", "zestor_outbox"])], columns: 1)
+            #expect(tables == [["zestor_kv"], ["zestor_outbox"]])
+            let kvColumns = try await backend.query("""
+                SELECT column_name::text, data_type::text FROM information_schema.columns
+                WHERE table_name = $1 ORDER BY ordinal_position
+                """, [.text("zestor_kv")], columns: 2)
+            #expect(kvColumns == [
+                ["ns_id", "bigint"], ["kind", "text"], ["key", "text"], ["value", "bytea"],
+                ["version", "bigint"], ["updated_at", "timestamp with time zone"],
+            ])
+            let outboxColumns = try await backend.query("""
+                SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position
+                """, [.text("zestor_outbox")], columns: 1)
+            #expect(outboxColumns.map { $0[0] ?? "" } == ["id", "ns_id", "kind", "key", "etype", "value", "version", "origin", "at"])
+            let primaryKey = try await backend.query("""
+                SELECT string_agg(a.attname::text, ',' ORDER BY k.ord) FROM pg_index i
+                CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = 'zestor_kv'::regclass AND i.indisprimary
+                """, columns: 1)
+            #expect(primaryKey == [["ns_id,kind,key"]])
+            let trigger = try await backend.query("""
+                SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger
+                WHERE tgrelid = 'zestor_outbox'::regclass AND NOT tgisinternal
+                """, columns: 2)
+            #expect(trigger.count == 1)
+            #expect(trigger.first?[1]?.contains("AFTER INSERT ON public.zestor_outbox FOR EACH ROW EXECUTE FUNCTION zestor_notify()") == true)
+            let index = try await backend.query(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = $1", [.text("zestor_outbox_ns_id_idx")], columns: 1)
+            #expect(index.first?.first??.contains("(ns_id, id)") == true)
+        }
+    }
+
+    @Test("concurrent opens against one database all succeed")
+    func concurrentOpens() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    let backend = try PostgresBackend(url: postgresURL, namespace: randomNamespace(),
+                                                      options: .init(poolSize: 1))
+                    try await backend.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    @Test("commit upserts and deletes, loadAll returns the rows", arguments: [false, true])
+    func commitThenLoad(perRow: Bool) async throws {
+        let namespace = randomNamespace()
+        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        try await withBackend(namespace: namespace) { backend in
+            #expect(try await backend.loadAll().isEmpty)
+            try await backend.commit([
+                .upsert(row("user", "a", [1], 1)),
+                .upsert(row("user", "b", [2, 2], 1)),
+                .upsert(row("item", "a", [3], 1)),
+            ], strategy: strategy)
+            try await backend.commit([
+                .upsert(row("user", "a", [9], 2)),
+                .delete(kind: "user", key: "b"),
+                .delete(kind: "user", key: "missing"),
+            ], strategy: strategy)
+            try await backend.commit([], strategy: strategy)
+            #expect(sorted(try await backend.loadAll()) == [row("item", "a", [3], 1), row("user", "a", [9], 2)])
+        }
+        try await withBackend(namespace: namespace) { reopened in
+            let rows = try await reopened.loadAll()
+            #expect(sorted(rows) == [row("item", "a", [3], 1), row("user", "a", [9], 2)])
+        }
+    }
+
+    @Test("mutations of one key apply in order within a batch", arguments: [false, true])
+    func orderWithinBatch(perRow: Bool) async throws {
+        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        try await withBackend { backend in
+            try await backend.commit([
+                .upsert(row("k", "x", [1], 1)),
+                .delete(kind: "k", key: "x"),
+                .upsert(row("k", "x", [3], 3)),
+                .upsert(row("k", "y", [1], 1)),
+                .delete(kind: "k", key: "y"),
+                .upsert(row("k", "z", [1], 1)),
+                .upsert(row("k", "z", [2], 2)),
+            ], strategy: strategy)
+            #expect(sorted(try await backend.loadAll()) == [row("k", "x", [3], 3), row("k", "z", [2], 2)])
+            let outbox = try await backend.outbox(after: 0, limit: 100)
+            #expect(outbox.map { "\($0.etype.rawValue) \($0.key) \($0.version)" } == [
+                "upsert x 1", "delete x 1", "upsert x 3", "upsert y 1", "delete y 1", "upsert z 1", "upsert z 2",
+            ])
+        }
+    }
+
+    @Test("runs split at repeated keys and at the length bound")
+    func runSplitting() throws {
+        let mutations: [PersistedMutation] = [
+            .upsert(row("k", "a", [], 1)), .upsert(row("j", "a", [], 1)), .delete(kind: "k", key: "a"),
+            .upsert(row("k", "b", [], 1)), .upsert(row("k", "a", [], 2)),
+        ]
+        let runs = try ZestorPostgresTables.runs(of: mutations)
+        #expect(runs.map(\.count) == [2, 2, 1])
+        let many = (0..<(ZestorPostgresTables.maxRunLength * 2 + 1)).map { PersistedMutation.upsert(row("k", "\($0)", [], 1)) }
+        #expect(try ZestorPostgresTables.runs(of: many).map(\.count)
+            == [ZestorPostgresTables.maxRunLength, ZestorPostgresTables.maxRunLength, 1])
+        #expect(try ZestorPostgresTables.runs(of: []).isEmpty)
+        let half = [UInt8](repeating: 0, count: ZestorPostgresTables.maxRunBytes / 2)
+        let large = ["a", "b", "c"].map { PersistedMutation.upsert(row("k", $0, half, 1)) }
+        #expect(try ZestorPostgresTables.runs(of: large).map(\.count) == [1, 1, 1])
+        let huge = [UInt8](repeating: 0, count: ZestorPostgresTables.maxRunBytes + 1)
+        #expect(try ZestorPostgresTables.runs(of: [.upsert(row("k", "h", huge, 1))]).map(\.count) == [1])
+    }
+
+    @Test("stored etypes of other zestor versions map to upsert or delete")
+    func storedTypes() {
+        #expect(OutboxEntry.Operation(storedType: "upsert", value: nil) == .upsert)
+        #expect(OutboxEntry.Operation(storedType: "delete", value: [1]) == .delete)
+        #expect(OutboxEntry.Operation(storedType: "create", value: [1]) == .upsert)
+        #expect(OutboxEntry.Operation(storedType: "UPDATE", value: []) == .upsert)
+        #expect(OutboxEntry.Operation(storedType: "mystery", value: nil) == .delete)
+    }
+
+    @Test("a row's version only moves forward", arguments: [false, true])
+    func versionsOnlyMoveForward(perRow: Bool) async throws {
+        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        try await withBackend { backend in
+            try await backend.commit([.upsert(row("k", "x", [2], 2))], strategy: strategy)
+            try await backend.commit([.upsert(row("k", "x", [1], 1))], strategy: strategy)  // lower: ignored
+            try await backend.commit([.upsert(row("k", "x", [22], 2))], strategy: strategy)  // equal: ignored
+            #expect(try await backend.loadAll() == [row("k", "x", [2], 2)])
+            try await backend.commit([.upsert(row("k", "x", [3], 3)), .upsert(row("k", "x", [0], 1))], strategy: strategy)
+            #expect(try await backend.loadAll() == [row("k", "x", [3], 3)])
+            try await backend.commit([.upsert(row("k", "x", [4], UInt64(Int64.max)))], strategy: strategy)
+            #expect(try await backend.loadAll() == [row("k", "x", [4], UInt64(Int64.max))])
+            // Ignored upserts leave no outbox rows.
+            let outbox = try await backend.outbox(after: 0, limit: 100)
+            #expect(outbox.map(\.version) == [2, 3, UInt64(Int64.max)])
+        }
+    }
+
+    @Test("updated_at is set on write and moves only with the row")
+    func updatedAt() async throws {
+        try await withBackend { backend in
+            let stampSQL = "SELECT updated_at::text FROM zestor_kv WHERE ns_id = $1"
+            try await backend.commit([.upsert(row("k", "x", [1], 1))])
+            let first = try #require(try await backend.query(stampSQL, [.int64(backend.namespace)], columns: 1).first?.first ?? nil)
+            try await Task.sleep(for: .milliseconds(20))
+            try await backend.commit([.upsert(row("k", "x", [2], 2))])
+            let second = try #require(try await backend.query(stampSQL, [.int64(backend.namespace)], columns: 1).first?.first ?? nil)
+            #expect(second > first)
+            try await backend.commit([.upsert(row("k", "x", [3], 1))])  // ignored
+            #expect(try await backend.query(stampSQL, [.int64(backend.namespace)], columns: 1) == [[second]])
+        }
+    }
+
+    @Test("namespaces isolate rows, outbox entries and counts")
+    func namespacesIsolated() async throws {
+        let first = try PostgresBackend(url: postgresURL, namespace: randomNamespace())
+        let second = try PostgresBackend(url: postgresURL, namespace: randomNamespace())
+        try await first.commit([.upsert(row("k", "shared", [1], 1)), .upsert(row("k", "only-first", [1], 1))])
+        try await second.commit([.upsert(row("k", "shared", [2], 5))])
+        #expect(sorted(try await first.loadAll()) == [row("k", "only-first", [1], 1), row("k", "shared", [1], 1)])
+        #expect(try await second.loadAll() == [row("k", "shared", [2], 5)])
+        // A delete in one namespace leaves the other's row alone.
+        try await second.commit([.delete(kind: "k", key: "shared")])
+        #expect(sorted(try await first.loadAll()).count == 2)
+        #expect(try await second.loadAll().isEmpty)
+        // Outbox and its high-water mark are per namespace.
+        let firstOutbox = try await first.outbox(after: 0, limit: 100)
+        let secondOutbox = try await second.outbox(after: 0, limit: 100)
+        #expect(firstOutbox.count == 2)
+        #expect(secondOutbox.map(\.etype) == [.upsert, .delete])
+        #expect(Set(firstOutbox.map(\.id)).isDisjoint(with: secondOutbox.map(\.id)))
+        #expect(try await first.outboxHighWaterMark() == firstOutbox.last?.id)
+        #expect(try await second.outboxHighWaterMark() == secondOutbox.last?.id)
+        let empty = try PostgresBackend(url: postgresURL, namespace: randomNamespace())
+        #expect(try await empty.outboxHighWaterMark() == 0)
+        #expect(try await empty.loadAll().isEmpty)
+        try await empty.close()
+        try await first.close()
+        try await second.close()
+    }
+
+    @Test("delete removes the row and records the removed version; deleting a missing key records nothing")
+    func deleteRecordsVersion() async throws {
+        try await withBackend { backend in
+            try await backend.commit([.upsert(row("k", "x", [1], 7)), .upsert(row("k", "y", [1], 1))])
+            try await backend.commit([.delete(kind: "k", key: "x"), .delete(kind: "k", key: "nope")])
+            #expect(try await backend.loadAll() == [row("k", "y", [1], 1)])
+            let outbox = try await backend.outbox(after: 0, limit: 10)
+            #expect(outbox.count == 3)
+            let delete = try #require(outbox.last)
+            #expect(delete.etype == .delete)
+            #expect(delete.key == "x")
+            #expect(delete.version == 7)
+            #expect(delete.value == nil)
+            #expect(delete.mutation == .delete(kind: "k", key: "x"))
+        }
+    }
+
+    @Test("outbox rows are appended in commit order with this backend's origin; paging by id works")
+    func outboxOrderAndOrigin() async throws {
+        let namespace = randomNamespace()
+        let writer = try PostgresBackend(url: postgresURL, namespace: namespace)
+        let other = try PostgresBackend(url: postgresURL, namespace: namespace)
+        #expect(writer.origin != other.origin)
+        #expect(UUID(uuidString: writer.origin) != nil)
+        for index in 0..<10 {
+            try await writer.commit([.upsert(row("k", "w\(index)", [UInt8(index)], 1))])
+            try await other.commit([.upsert(row("k", "o\(index)", [UInt8(index)], 1))])
+        }
+        let all = try await writer.outbox(after: 0, limit: 1000)
+        #expect(all.count == 20)
+        #expect(all.map(\.id) == all.map(\.id).sorted())
+        #expect(all.map(\.key) == (0..<10).flatMap { ["w\($0)", "o\($0)"] })
+        #expect(all.allSatisfy { $0.origin == ($0.key.hasPrefix("w") ? writer.origin : other.origin) })
+        #expect(all.first?.value == [0])
+        #expect(all.first?.mutation == .upsert(row("k", "w0", [0], 1)))
+        // Paging.
+        var paged: [OutboxEntry] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await other.outbox(after: after, limit: 3)
+            if page.isEmpty { break }
+            paged += page
+            after = page.last!.id
+        }
+        #expect(paged == all)
+        #expect(try await writer.outboxHighWaterMark() == all.last?.id)
+        try await writer.close()
+        try await other.close()
+    }
+
+    @Test("the trigger notifies zestor_events with ns_id:id for every outbox row")
+    func triggerNotifies() async throws {
+        try await withBackend { backend in
+            // LISTEN on the writer connection: notifications of its own commits arrive there too.
+            _ = try await backend.query("LISTEN zestor_events", columns: 0)
+            try await backend.commit([.upsert(row("k", "a", [1], 1)), .upsert(row("k", "b", [1], 1))])
+            let ids = try await backend.outbox(after: 0, limit: 10).map(\.id)
+            let payloads = try await backend.writerNotifications()
+            let mine = payloads.filter { $0.channel == "zestor_events" && $0.payload.hasPrefix("\(backend.namespace):") }
+            #expect(mine.map(\.payload) == ids.map { "\(backend.namespace):\($0)" })
+            _ = try await backend.query("UNLISTEN zestor_events", columns: 0)
+        }
+    }
+
+    @Test("hostile kinds, keys and values round-trip exactly", arguments: [false, true])
+    func hostileInput(perRow: Bool) async throws {
+        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        let namespace = randomNamespace()
+        let megabyte = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let rows: [PersistedRow] = [
+            row("quotes'\"`", "it's \"quoted\"", Array("'\"".utf8), 1),
+            row("'; DROP TABLE zestor_kv; --", "'; DROP TABLE zestor_kv; --", Array("'; DROP TABLE zestor_kv; --".utf8), 2),
+            row("emoji 🦊", "🔑🗝️", Array("👍🏽".utf8), 3),
+            row("עברית", "مفتاح", Array("\u{202E}rtl override".utf8), 4),
+            row("empty key", "", [], 5),
+            row("big", "1 MB", megabyte, 6),
+            row("bytes", "all", (0...255).map { UInt8($0) }, 7),
+            row("$1", "$2::text", [0, 0, 0], 8),
+            row("back\\slash", "\\x00", Array("\\x00".utf8), 9),
+        ]
+        try await withBackend(namespace: namespace) { backend in
+            try await backend.commit(rows.map { .upsert($0) }, strategy: strategy)
+        }
+        try await withBackend(namespace: namespace) { backend in
+            #expect(sorted(try await backend.loadAll()) == sorted(rows))
+            let outbox = try await backend.outbox(after: 0, limit: 100)
+            #expect(outbox.map(\.mutation) == rows.map { .upsert($0) })
+            // The table survived the DROP TABLE attempt.
+            #expect(try await backend.query("SELECT count(*)::text FROM zestor_kv WHERE ns_id = $1",
+                                            [.int64(namespace)], columns: 1) == [[String(rows.count)]])
+        }
+    }
+
+    @Test("a NUL character in a key is rejected by the server, never truncated")
+    func nulRejected() async throws {
+        try await withBackend { backend in
+            let error = try await #require(throws: PostgresError.self) {
+                try await backend.commit([.upsert(row("k", "a\u{0}b", [1], 1))])
+            }
+            #expect(error.sqlState == "22021")
+            #expect(try await backend.loadAll().isEmpty)
+        }
+    }
+
+    @Test("a failing batch is rolled back and the error carries SQLSTATE, message and statement")
+    func errorsCarrySQLState() async throws {
+        try await withBackend { backend in
+            try await backend.commit([.upsert(row("k", "kept", [1], 1))])
+            // The version does not fit BIGINT: rejected before reaching the server.
+            let tooBig = try await #require(throws: PostgresError.self) {
+                try await backend.commit([.upsert(row("k", "new", [1], 1)), .upsert(row("k", "huge", [1], UInt64(Int64.max) + 1))])
+            }
+            #expect(tooBig.sqlState == "22003")
+            #expect(tooBig.statement != nil)
+            // A server error: the check constraint below rejects the second row of the batch.
+            let constraint = "zestor_test_no_forbidden_\(UInt64.random(in: 0...UInt64.max))"
+            _ = try await backend.query("""
+                ALTER TABLE zestor_kv ADD CONSTRAINT \(constraint) CHECK (key <> 'forbidden-\(backend.namespace)') NOT VALID
+                """, columns: 0)
+            var failures: [PostgresError] = []
+            for strategy in [ZestorPostgresTables.CommitStrategy.multiRow, .perRow] {
+                do {
+                    try await backend.commit([
+                        .upsert(row("k", "new", [1], 1)),
+                        .upsert(row("k", "forbidden-\(backend.namespace)", [1], 1)),
+                    ], strategy: strategy)
+                } catch let error as PostgresError {
+                    failures.append(error)
+                }
+            }
+            _ = try await backend.query("ALTER TABLE zestor_kv DROP CONSTRAINT \(constraint)", columns: 0)
+            #expect(failures.count == 2)
+            for error in failures {
+                #expect(error.sqlState == "23514")
+                #expect(error.message.contains(constraint))
+                #expect(error.statement?.contains("zestor_kv") == true)
+                #expect(error.description.contains("23514"))
+            }
+            #expect(try await backend.loadAll() == [row("k", "kept", [1], 1)])
+            #expect(try await backend.outbox(after: 0, limit: 10).count == 1)
+            // The connection is usable again: the transaction is not left open.
+            try await backend.commit([.upsert(row("k", "after", [1], 1))])
+            #expect(sorted(try await backend.loadAll()) == [row("k", "after", [1], 1), row("k", "kept", [1], 1)])
+            // A syntax error reports 42601 and the statement.
+            let syntax = try await #require(throws: PostgresError.self) {
+                _ = try await backend.query("SELEC 1", columns: 0)
+            }
+            #expect(syntax.sqlState == "42601")
+            #expect(syntax.statement == "SELEC 1")
+        }
+    }
+
+    @Test("a statement exceeding the operation timeout fails with 57014")
+    func operationTimeout() async throws {
+        try await withBackend(options: .init(operationTimeout: .milliseconds(200), poolSize: 1)) { backend in
+            let error = try await #require(throws: PostgresError.self) {
+                _ = try await backend.query("SELECT pg_sleep(5)::text", columns: 1)
+            }
+            #expect(error.sqlState == "57014")
+        }
+    }
+
+    @Test("connecting to a closed port fails with a message and no SQLSTATE")
+    func connectFailure() async throws {
+        let error = try #require(throws: PostgresError.self) {
+            _ = try PostgresBackend(url: "postgres://postgres@127.0.0.1:1/zestor_test", options: .init(operationTimeout: .seconds(2)))
+        }
+        #expect(error.sqlState == nil)
+        #expect(error.message.contains("cannot connect"))
+    }
+
+    @Test("a lost connection fails the call in flight, then reconnects")
+    func reconnects() async throws {
+        try await withBackend(options: .init(poolSize: 1)) { backend in
+            try await backend.commit([.upsert(row("k", "a", [1], 1))])
+            let pid = try #require(try await backend.query("SELECT pg_backend_pid()::text", columns: 1).first?.first ?? nil)
+            let killer = try PostgresBackend(url: postgresURL, options: .init(poolSize: 1))
+            _ = try await killer.query("SELECT pg_terminate_backend($1::text::int)::text", [.text(pid)], columns: 1)
+            try await killer.close()
+            // The first call on a killed connection may fail; later ones reconnect.
+            var succeeded = false
+            for _ in 0..<3 where !succeeded {
+                do {
+                    try await backend.commit([.upsert(row("k", "b", [1], 1))])
+                    succeeded = true
+                } catch let error as PostgresError {
+                    #expect(error.isConnectionFailure || error.sqlState == "57P01", "\(error)")
+                }
+            }
+            #expect(succeeded)
+            #expect(sorted(try await backend.loadAll()).map(\.key).contains("b"))
+        }
+    }
+
+    @Test("close is idempotent and later calls throw backendClosed")
+    func closeIdempotent() async throws {
+        let backend = try PostgresBackend(url: postgresURL, namespace: randomNamespace())
+        try await backend.commit([.upsert(row("k", "a", [1], 1))])
+        try await backend.close()
+        try await backend.close()
+        async let concurrentA: Void = backend.close()
+        async let concurrentB: Void = backend.close()
+        _ = try await (concurrentA, concurrentB)
+        await #expect(throws: PostgresError.backendClosed) { _ = try await backend.loadAll() }
+        await #expect(throws: PostgresError.backendClosed) { try await backend.commit([.upsert(row("k", "b", [1], 1))]) }
+        await #expect(throws: PostgresError.backendClosed) { _ = try await backend.outbox(after: 0, limit: 1) }
+        await #expect(throws: PostgresError.backendClosed) { _ = try await backend.outboxHighWaterMark() }
+        #expect(PostgresError.backendClosed.isBackendClosed)
+    }
+
+    @Test("pruning removes only this namespace's outbox rows older than the retention")
+    func pruning() async throws {
+        let namespace = randomNamespace()
+        let keeper = try PostgresBackend(url: postgresURL, namespace: randomNamespace())
+        try await keeper.commit([.upsert(row("k", "a", [1], 1))])
+        try await withBackend(namespace: namespace, options: .init(outboxRetention: .seconds(3600))) { backend in
+            try await backend.commit([.upsert(row("k", "a", [1], 1)), .upsert(row("k", "b", [1], 1))])
+            _ = try await backend.query("UPDATE zestor_outbox SET at = at - interval '2 hours' WHERE ns_id = $1 AND key = $2",
+                                        [.int64(namespace), .text("a")], columns: 0)
+            #expect(try await backend.pruneOutbox() == 1)
+            #expect(try await backend.outbox(after: 0, limit: 10).map(\.key) == ["b"])
+        }
+        #expect(try await keeper.outbox(after: 0, limit: 10).count == 1)
+        try await keeper.close()
+    }
+
+    @Test("libpq calls run on one dedicated writer thread, not the caller's")
+    func runsOnDedicatedThread() async throws {
+        try await withBackend { backend in
+            let first = try await backend.writerThreadID()
+            let second = try await backend.writerThreadID()
+            #expect(first == second)
+            #expect(first != callerThreadID())
+        }
+    }
+}
+
+@Suite("PostgreSQL test configuration")
+struct PostgresConfigurationTests {
+    /// CI runs Scripts/test.sh, which always starts a cluster: there the Postgres suites must run.
+    @Test("CI provides ZESTOR_POSTGRES_URL")
+    func configuredInCI() {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["CI"] != nil {
+            #expect(hasPostgres, "CI is set but ZESTOR_POSTGRES_URL is not: the PostgreSQL tests would be skipped")
+        }
+    }
+}
