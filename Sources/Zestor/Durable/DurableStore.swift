@@ -100,6 +100,9 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
         let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, logger: logger)
         store.queue?.start()
+        if let feed = backend.externalChanges() {
+            store.follow(feed)
+        }
         logger.debug("opened durable store", metadata: ["rows": "\(rows.count)"])
         return store
     }

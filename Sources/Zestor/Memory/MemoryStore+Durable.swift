@@ -84,3 +84,27 @@ extension MemoryStore {
         isEquivalent(stored, value)
     }
 }
+
+extension MemoryStore {
+    /// Applies a change made by another process (from a backend's change feed) at exactly its
+    /// persisted `version`, publishing the event like a local write. Throws only ``StoreError/closed``.
+    @discardableResult
+    func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64) throws -> SetResult {
+        let hash = EntryKey.hash(kind: kind, key: key)
+        let shard = shard(for: hash)
+        shard.lockExclusive()
+        defer { shard.unlock() }
+        if isClosed { throw StoreError.closed }
+        let table = shard.indexCreatingTable(for: kind)
+        let entryKey = EntryKey(key: key, hash: hash)
+        let entry = Entry(value: value, version: version)
+        if let slot = shard.tables[table].entries.slot(of: entryKey) {
+            shard.tables[table].entries.replaceEntry(atSlot: slot, with: entry)
+            shard.tables[table].hub?.publish(key: key, type: .update, value: value)
+            return .updated
+        }
+        shard.tables[table].entries.insertNew(entryKey, entry)
+        shard.tables[table].hub?.publish(key: key, type: .create, value: value)
+        return .created
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import Zestor
+import ZestorConformance
+import ZestorPostgres
+
+/// Two stores on one namespace behave like two replicas: writes on one arrive in the other's
+/// reads and watchers, in order; a store on another namespace sees nothing.
+@Suite("Cross-process watch over PostgreSQL", .enabled(if: hasPostgres, "ZESTOR_POSTGRES_URL is not set"))
+struct CrossProcessTests {
+    static func open(_ namespace: Int64, _ mode: WriteMode = .writeThrough) async throws -> DurableStore<ConformanceValue> {
+        try await DurableStore<ConformanceValue>.open(
+            backend: try PostgresBackend(url: postgresURL, namespace: namespace, options: .init(poolSize: 1)), mode: mode)
+    }
+
+    @Test("writes on A reach B's watcher in order and B's reads; another namespace sees nothing", arguments: [0, 1])
+    func replicasConverge(mode: Int) async throws {
+        let namespace = randomNamespace()
+        let writeMode: WriteMode = mode == 0 ? .writeThrough : .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(2)))
+        let a = try await Self.open(namespace, writeMode)
+        let b = try await Self.open(namespace)
+        let other = try await Self.open(randomNamespace())
+        let watch = try b.watch("users", options: WatchOptions())
+        let otherWatch = try other.watch("users", options: WatchOptions())
+
+        try await a.set("users", "ada", ConformanceValue(name: "Ada", n: 36))
+        try await a.update("users", "ada") { $0.n += 1 }
+        try await a.set("users", "alan", ConformanceValue(name: "Alan", n: 41))
+        try await a.delete("users", "alan")
+        try await a.setMany("users", ["grace": ConformanceValue(name: "Grace", n: 85)])
+        try await a.flush()
+
+        // Write-through publishes every change; write-behind commits coalesced batches, so a
+        // replica sees fewer, later changes — but always converges on the same state.
+        let expected: [String: Int] = ["ada": 37, "grace": 85]
+        let received = try await withDeadline(10, "B receiving A's writes") {
+            var seen: [String] = []
+            var state: [String: Int] = [:]
+            for try await event in watch {
+                seen.append("\(event.type.rawValue) \(event.key) \(event.value.n)")
+                if event.type == .delete { state[event.key] = nil } else { state[event.key] = event.value.n }
+                if state == expected && (mode == 1 || seen.count == 5) { break }
+            }
+            return seen
+        }
+        if mode == 0 {
+            #expect(received == ["create ada 36", "update ada 37", "create alan 41", "delete alan 41", "create grace 85"])
+        }
+        #expect(try b.get("users", "ada") == ConformanceValue(name: "Ada", n: 37))
+        #expect(try b.getVersioned("users", "ada")?.version == 2)
+        #expect(try b.get("users", "alan") == nil)
+        #expect(try b.count("users") == 2)
+
+        // B writes back; A sees it.
+        try await b.set("users", "ada", ConformanceValue(name: "Ada", n: 38))
+        try await withDeadline(10, "A receiving B's write") {
+            while try a.get("users", "ada")?.n != 38 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(try a.getVersioned("users", "ada")?.version == 3)
+
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try other.count("users") == 0)
+        otherWatch.cancel()
+        var otherIterator = otherWatch.makeAsyncIterator()
+        #expect(try await otherIterator.next() == nil, "the other namespace received nothing")
+        try await a.close()
+        try await b.close()
+        try await other.close()
+    }
+}
+
+/// Runs `body` with a deadline, for tests in this target.
+func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try? await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw CrossProcessTimeout(what: what)
+        }
+        return value
+    }
+}
+
+struct CrossProcessTimeout: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "\(what) timed out" }
+}
