@@ -33,7 +33,7 @@ final class ChangeFeed: Sendable {
     init(url: String, namespace: Int64, origin: String, options: PostgresBackend.Options,
          startAfter highWaterMark: Int64, logger: Logger) {
         let (stream, continuation) = AsyncStream<[PersistedMutation]>.makeStream(bufferingPolicy: .unbounded)
-        let executor = BlockingExecutor(name: "zestor.postgres.listener")
+        let executor = BlockingExecutor(name: "zestor.postgres.listener", closedError: PostgresError.backendClosed)
         let stopped = StopFlag()
         self.stream = stream
         self.executor = executor

@@ -1,3 +1,4 @@
+import Zestor
 /// One PostgreSQL connection (as ``ZestorPostgresTables``) with a dedicated thread of its own.
 ///
 /// Threading: the tables object — its `PGconn*` — is created, used and closed only on the
@@ -14,7 +15,7 @@ final class ConnectionWorker: Sendable {
     /// Starts the thread (named `name`) and runs `open` there, blocking the calling thread until it
     /// returns. When `open` throws, the thread is stopped and the error rethrown.
     init(name: String, open: @escaping @Sendable () throws -> ZestorPostgresTables) throws {
-        let executor = BlockingExecutor(name: name)
+        let executor = BlockingExecutor(name: name, closedError: PostgresError.backendClosed)
         let tables = ThreadConfined<ZestorPostgresTables?>(nil, on: executor)
         do {
             try executor.runAndWait {

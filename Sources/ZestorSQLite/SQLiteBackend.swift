@@ -31,7 +31,7 @@ public final class SQLiteBackend: PersistenceBackend {
     /// Blocks the calling thread while the writer thread opens and configures the connection
     /// (which may wait up to `options.busyTimeout` for another connection's lock).
     public init(path: String, options: Options = .init(), logger: Logger = Logger(label: "zestor.sqlite")) throws {
-        let writer = BlockingExecutor(name: "zestor.sqlite.writer")
+        let writer = BlockingExecutor(name: "zestor.sqlite.writer", closedError: SQLiteError.backendClosed)
         let table = ThreadConfined<ZestorKVTable?>(nil, on: writer)
         do {
             try writer.runAndWait {

@@ -1,3 +1,4 @@
+import Zestor
 import CSQLite
 
 /// A thin owner of one `sqlite3*` handle: open, configure, execute, prepare, close.

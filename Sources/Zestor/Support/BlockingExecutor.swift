@@ -2,21 +2,25 @@ import Foundation
 
 /// A dedicated OS thread that runs submitted jobs one at a time, in submission order.
 ///
-/// It exists so that blocking libsqlite3 calls never run on the Swift concurrency cooperative
+/// It exists so that blocking library calls (libsqlite3, libpq) never run on the Swift concurrency cooperative
 /// pool: async callers ``run(_:)`` a job and suspend on a continuation that the thread resumes.
 /// State that only this executor's jobs touch is confined to its thread (``ThreadConfined``).
 ///
 /// After ``shutdown()`` no job is accepted (``submit(_:)`` returns `false`, ``run(_:)`` throws
-/// ``SQLiteError/backendClosed``); jobs accepted before still run, then the thread exits.
-final class BlockingExecutor: Sendable {
-    typealias Job = @Sendable () -> Void
+/// the owner's `closedError`); jobs accepted before still run, then the thread exits.
+/// Shared by the backend modules of this package (`package` access), not public API.
+package final class BlockingExecutor: Sendable {
+    package typealias Job = @Sendable () -> Void
 
     private let queue: JobQueue
+    /// What ``run(_:)`` and ``runAndWait(_:)`` throw once the executor is shut down.
+    private let closedError: any Error
     /// Identity of the `Thread` object, which Foundation keeps alive while the thread runs.
     private let threadID: ObjectIdentifier
 
-    /// Starts the thread, named `name`.
-    init(name: String) {
+    /// Starts the thread, named `name`; `closedError` is thrown by calls after ``shutdown()``.
+    package init(name: String, closedError: any Error) {
+        self.closedError = closedError
         let queue = JobQueue()
         let thread = Thread { queue.runUntilShutdown() }
         thread.name = name
@@ -27,33 +31,33 @@ final class BlockingExecutor: Sendable {
     }
 
     /// Whether the caller runs on this executor's thread.
-    var isCurrent: Bool { ObjectIdentifier(Thread.current) == threadID }
+    package var isCurrent: Bool { ObjectIdentifier(Thread.current) == threadID }
 
     /// Enqueues `job`; `false` (and `job` dropped) after ``shutdown()``.
-    func submit(_ job: @escaping Job) -> Bool {
+    package func submit(_ job: @escaping Job) -> Bool {
         queue.push(job)
     }
 
     /// Runs `body` on the thread and returns its result, suspending (not blocking) the caller.
     /// The job runs to completion even if the calling task is cancelled.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let accepted = submit { continuation.resume(with: Result { try body() }) }
-            if !accepted { continuation.resume(throwing: SQLiteError.backendClosed) }
+            if !accepted { continuation.resume(throwing: closedError) }
         }
     }
 
     /// Runs `body` on the thread, blocking the calling thread until it returns. For synchronous
-    /// entry points (``SQLiteBackend/init(path:options:logger:)``); never call it from the thread itself.
-    func runAndWait<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+    /// entry points (a backend's `init`); never call it from the thread itself.
+    package func runAndWait<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
         precondition(!isCurrent, "runAndWait on its own executor thread would deadlock")
         let slot = ResultSlot<T>()
-        guard submit({ slot.fill(Result { try body() }) }) else { throw SQLiteError.backendClosed }
+        guard submit({ slot.fill(Result { try body() }) }) else { throw closedError }
         return try slot.wait().get()
     }
 
     /// Stops accepting jobs; the thread exits once the jobs already accepted have run. Idempotent.
-    func shutdown() {
+    package func shutdown() {
         queue.shutdown()
     }
 }
@@ -74,7 +78,7 @@ private final class JobQueue: @unchecked Sendable {
         return true
     }
 
-    func shutdown() {
+    package func shutdown() {
         condition.lock()
         isShutDown = true
         condition.signal()
