@@ -23,60 +23,18 @@ extension MemoryStore {
     /// the commit). Throws only ``StoreError/closed``.
     @discardableResult
     func applyCommitted(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
-        let hash = EntryKey.hash(kind: kind, key: key)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        let table = shard.indexCreatingTable(for: kind)
-        return apply(value, to: EntryKey(key: key, hash: hash), in: &shard.tables[table])
+        try store(kind, key, value)
     }
 
-    /// `setMany` of values already committed (atomic for readers and watchers, events in key
-    /// order). Throws only ``StoreError/closed``.
+    /// `setMany` of values already committed. Throws only ``StoreError/closed``.
     func applyCommitted(_ kind: String, _ values: [(key: String, value: Value)]) throws {
-        let sorted = values.sorted { $0.key < $1.key }
-        let hashes = sorted.map { EntryKey.hash(kind: kind, key: $0.key) }
-        let order = Set(hashes.map { shards.index(for: $0) }).sorted()
-        for index in order { shards[index].lockExclusive() }
-        defer { for index in order.reversed() { shards[index].unlock() } }
-        if isClosed { throw StoreError.closed }
-        for (item, hash) in zip(sorted, hashes) {
-            let shard = shard(for: hash)
-            let table = shard.indexCreatingTable(for: kind)
-            apply(item.value, to: EntryKey(key: item.key, hash: hash), in: &shard.tables[table])
-        }
+        try storeMany(kind, values)
     }
 
     /// `delete` of a removal already committed. Throws only ``StoreError/closed``.
     @discardableResult
     func deleteCommitted(_ kind: String, _ key: String) throws -> Value? {
-        if isClosed { throw StoreError.closed }
-        let hash = EntryKey.hash(kind: kind, key: key)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        guard let table = shard.index(of: kind),
-              let removed = shard.tables[table].entries.remove(EntryKey(key: key, hash: hash))
-        else { return nil }
-        if let hub = shard.tables[table].hub {
-            hub.publish(key: key, type: .delete, value: removed.value)
-        } else if shard.tables[table].entries.isEmpty {
-            shard.removeTableIfUnused(at: table)
-        }
-        return removed.value
-    }
-
-    /// The stored entry without the cancellation check (used between a commit and its apply).
-    func versionedUnchecked(_ kind: String, _ key: String) -> Versioned<Value>? {
-        let hash = EntryKey.hash(kind: kind, key: key)
-        let shard = shard(for: hash)
-        shard.lockShared()
-        defer { shard.unlock() }
-        guard let table = shard.index(of: kind),
-              let entry = shard.tables[table].entries[EntryKey(key: key, hash: hash)] else { return nil }
-        return Versioned(value: entry.value, version: entry.version)
+        try remove(kind, key)
     }
 
     /// Whether a write of `value` over `stored` would be skipped as unchanged.

@@ -15,6 +15,13 @@ extension MemoryStore {
     @inlinable
     public func getVersioned(_ kind: String, _ key: String) throws -> Versioned<Value>? {
         try checkUsable()
+        return versionedUnchecked(kind, key)
+    }
+
+    /// The stored entry with its version, without the cancellation and closed checks (used by
+    /// `DurableStore` between a commit and its apply).
+    @inlinable
+    func versionedUnchecked(_ kind: String, _ key: String) -> Versioned<Value>? {
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
         shard.lockShared()

@@ -6,6 +6,14 @@ extension MemoryStore {
     public func set(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
         try checkWritable(kind)
         try validate(kind, value)
+        return try store(kind, key, value)
+    }
+
+    /// The body of `set` after its checks: locks the key's shard and applies. Throws only
+    /// ``StoreError/closed``. (`DurableStore` calls it directly for changes already committed.)
+    @inlinable
+    @discardableResult
+    func store(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
@@ -48,18 +56,23 @@ extension MemoryStore {
         try checkWritable(kind)
         if values.isEmpty { return }
         for value in values.values { try validate(kind, value) }
-        let keys = values.keys.sorted()
-        let hashes = keys.map { EntryKey.hash(kind: kind, key: $0) }
-        var lockedShards = Set<Int>()
-        for hash in hashes { lockedShards.insert(shards.index(for: hash)) }
-        let order = lockedShards.sorted()
+        try storeMany(kind, values.map { (key: $0.key, value: $0.value) })
+    }
+
+    /// The body of `setMany` after its checks: locks the shards involved (in index order) and
+    /// applies in key order, so readers and watchers see all or nothing. Throws only
+    /// ``StoreError/closed``. (`DurableStore` calls it directly for changes already committed.)
+    func storeMany(_ kind: String, _ values: [(key: String, value: Value)]) throws {
+        let sorted = values.sorted { $0.key < $1.key }
+        let hashes = sorted.map { EntryKey.hash(kind: kind, key: $0.key) }
+        let order = Set(hashes.map { shards.index(for: $0) }).sorted()
         for index in order { shards[index].lockExclusive() }
         defer { for index in order.reversed() { shards[index].unlock() } }
         if isClosed { throw StoreError.closed }
-        for (key, hash) in zip(keys, hashes) {
+        for (item, hash) in zip(sorted, hashes) {
             let shard = shard(for: hash)
             let table = shard.indexCreatingTable(for: kind)
-            apply(values[key]!, to: EntryKey(key: key, hash: hash), in: &shard.tables[table])
+            apply(item.value, to: EntryKey(key: item.key, hash: hash), in: &shard.tables[table])
         }
     }
 
@@ -68,6 +81,13 @@ extension MemoryStore {
     @discardableResult
     public func delete(_ kind: String, _ key: String) throws -> Value? {
         try checkWritable(kind)
+        return try remove(kind, key)
+    }
+
+    /// The body of `delete` after its checks. Throws only ``StoreError/closed``.
+    @inlinable
+    @discardableResult
+    func remove(_ kind: String, _ key: String) throws -> Value? {
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
