@@ -39,7 +39,10 @@ let package = Package(
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
         .executableTarget(
             name: "zestor",
-            dependencies: ["Zestor", "ZestorSQLite", "CSQLite", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Zestor", "ZestorSQLite", "ZestorPostgres", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         // Writes and acknowledges until killed; driven by the crash test in ZestorSQLiteTests.
