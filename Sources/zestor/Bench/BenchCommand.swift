@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 
 /// `zestor bench`: the fixed workloads of BENCHMARKS.md on MemoryStore and its baselines, and on
-/// request the durable workloads on DurableStore over SQLite.
+/// request the durable workloads on DurableStore over SQLite and (with `--postgres`) PostgreSQL.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure MemoryStore against Dictionary baselines (and DurableStore against raw SQLite) in one process run.",
+        abstract: "Measure MemoryStore against Dictionary baselines (and DurableStore over SQLite and PostgreSQL) in one process run.",
         discussion: """
         Every memory workload runs MemoryStore (memory), a Dictionary behind one Mutex (dict_mutex) and, \
         at one thread, a plain Dictionary (dict_unlocked), interleaved in rounds so that machine \
@@ -21,6 +21,16 @@ struct BenchCommand: AsyncParsableCommand {
         Reported with workload set_update and threads = writers.
           open_1m             DurableStore.open (+ close) of a file holding 1,000,000 rows, \
         reported as rows/s (sqlite_through open_1m 1 <rows/s>).
+          remote_event_latency  PostgreSQL only: store A makes 2,000 write-through sets, one per \
+        millisecond; a second store B on the same URL and namespace watches the kind and receives \
+        them through its change feed. Reported in milliseconds as postgres_latency \
+        remote_event_p50_ms 1 <ms> and postgres_latency remote_event_p99_ms 1 <ms>.
+        With --postgres URL (or $ZESTOR_POSTGRES_URL) the durable workloads also run on \
+        PostgreSQL: postgres_through, postgres_behind and the baseline postgres_raw (batches of \
+        5,000 distinct keys committed by PostgresBackend alone, one transaction each) for \
+        durable_set_update, postgres_through for open_1m, postgres_latency. Every store uses a \
+        fresh random namespace whose rows and outbox entries are deleted afterwards. Without a \
+        URL the PostgreSQL workloads are skipped (with a note on stderr).
         --threads also filters the writer counts; --rounds does not apply to durable workloads.
         """
     )
@@ -38,8 +48,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: String?
 
-    @Flag(help: "Also run the durable workloads (SQLite files in a temporary directory; slow). With --workload, only the named workloads run.")
+    @Flag(help: "Also run the durable workloads (SQLite files in a temporary directory, and PostgreSQL with --postgres; slow). With --workload, only the named workloads run.")
     var durable = false
+
+    @Option(help: ArgumentHelp(
+        "PostgreSQL URL for the durable workloads' postgres subjects (default: $ZESTOR_POSTGRES_URL; without either they are skipped).",
+        valueName: "url"))
+    var postgres: String?
 
     @Option(help: "Output format: table (with ratios) or plain (`<subject> <workload> <threads> <ops_per_sec>`).")
     var format: Format = .table
@@ -73,7 +88,15 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     static let memorySubjects = ["memory", "dict_mutex", "dict_unlocked"]
-    static let knownSubjects = memorySubjects + ["sqlite_through", "sqlite_behind", "sqlite_raw"]
+    static let postgresSubjects = ["postgres_through", "postgres_behind", "postgres_raw", "postgres_latency"]
+    static let knownSubjects = memorySubjects + ["sqlite_through", "sqlite_behind", "sqlite_raw"] + postgresSubjects
+
+    /// `--postgres`, else a non-empty `ZESTOR_POSTGRES_URL`.
+    private var postgresURL: String? {
+        if let postgres { return postgres }
+        guard let url = ProcessInfo.processInfo.environment["ZESTOR_POSTGRES_URL"], !url.isEmpty else { return nil }
+        return url
+    }
 
     func run() async throws {
         #if DEBUG
@@ -91,7 +114,16 @@ struct BenchCommand: AsyncParsableCommand {
         let cells = runsMemory ? workloads.flatMap { workload in
             workload.threadCounts.filter { threadFilter?.contains($0) ?? true }.map { (workload, $0) }
         } : []
-        let total = cells.count + durableWorkloads.count
+        var providers: [any DurableBackendProvider] = []
+        if !durableWorkloads.isEmpty {
+            providers.append(try SQLiteProvider())
+            if let postgresURL {
+                providers.append(PostgresProvider(url: postgresURL))
+            } else if subjectFilter.map({ !$0.isDisjoint(with: Self.postgresSubjects) }) ?? true {
+                FileHandle.standardError.write(Data("note: PostgreSQL durable workloads skipped: no --postgres URL (or ZESTOR_POSTGRES_URL)\n".utf8))
+            }
+        }
+        let total = cells.count + durableWorkloads.count * providers.count
         let progress = ProgressLine()
         progress.show("preparing 1.2M keys")
         let data = BenchData()
@@ -104,7 +136,7 @@ struct BenchCommand: AsyncParsableCommand {
             progress.prefix = "[\(index + 1)/\(total)] "
             measurements += await runner.run(workload, threads: threads)
         }
-        if !durableWorkloads.isEmpty {
+        if !providers.isEmpty {
             let durableRunner = DurableRunner(
                 keys: data.keys, duration: duration,
                 writerCounts: DurableWorkload.writerCounts.filter { threadFilter?.contains($0) ?? true },
@@ -112,18 +144,24 @@ struct BenchCommand: AsyncParsableCommand {
             ) { message in
                 progress.show(message)
             }
-            let provider = try SQLiteProvider()
+            var step = cells.count
             do {
-                for (index, workload) in durableWorkloads.enumerated() {
-                    progress.prefix = "[\(cells.count + index + 1)/\(total)] "
-                    measurements += try await durableRunner.run(workload, on: provider)
+                for provider in providers {
+                    for workload in durableWorkloads {
+                        step += 1
+                        progress.prefix = "[\(step)/\(total)] "
+                        measurements += try await durableRunner.run(workload, on: provider)
+                    }
                 }
             } catch {
                 progress.clear()
-                await provider.cleanUp()
+                for provider in providers { await provider.cleanUp() }
                 throw error
             }
-            await provider.cleanUp()
+            for provider in providers {
+                progress.show("cleaning up \(provider.name)")
+                await provider.cleanUp()
+            }
         }
         progress.clear()
         try output(BenchReport(measurements: measurements))

@@ -1,4 +1,7 @@
-/// One result line: `<subject> <workload> <threads> <ops_per_sec>`.
+import Foundation
+
+/// One result line: `<subject> <workload> <threads> <ops_per_sec>`. For latency workloads (whose
+/// name ends in `_ms`) the value is milliseconds instead, printed with three decimals.
 struct Measurement: Codable, Sendable, Equatable {
     var subject: String
     var workload: String
@@ -13,6 +16,12 @@ struct Measurement: Codable, Sendable, Equatable {
         case watcherOverflowed = "watcher_overflowed"
     }
 
+    /// Whether the value is a latency in milliseconds rather than ops/s.
+    var isMilliseconds: Bool { workload.hasSuffix("_ms") }
+
     /// The plain-format line.
-    var plainLine: String { "\(subject) \(workload) \(threads) \(Int(opsPerSecond.rounded()))" }
+    var plainLine: String {
+        let value = isMilliseconds ? String(format: "%.3f", opsPerSecond) : "\(Int(opsPerSecond.rounded()))"
+        return "\(subject) \(workload) \(threads) \(value)"
+    }
 }

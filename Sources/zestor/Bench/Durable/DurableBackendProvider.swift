@@ -1,6 +1,6 @@
 import Zestor
 
-/// A database the durable workloads run against (SQLite now, PostgreSQL later). Its subjects are
+/// A database the durable workloads run against (SQLite, PostgreSQL). Its subjects are
 /// named `<name>_through` and `<name>_behind`, its raw baseline `<name>_raw`.
 protocol DurableBackendProvider: Sendable {
     /// `sqlite` or `postgres` (fixed by BENCHMARKS.md).
@@ -16,6 +16,10 @@ protocol DurableBackendProvider: Sendable {
     /// `<name>_raw set_update 1`: the database's own practical limit for `keys` updated at random,
     /// over storage preloaded with `keys`. Returns the rows written and the seconds they took.
     func measureRawSetUpdate(keys: [String], seconds: Double) async throws -> (ops: Int, seconds: Double)
+
+    /// Two backends over the same fresh, empty storage, each with its own connections, for
+    /// `remote_event_latency`; nil when the database has no change feed (SQLite).
+    func backendPair(_ label: String) async throws -> (writer: any PersistenceBackend, watcher: any PersistenceBackend)?
 
     /// Removes everything the provider created (files, tables).
     func cleanUp() async

@@ -7,7 +7,8 @@ struct DurableRunner {
     let duration: Double
     /// Writer counts of `durable_set_update`.
     let writerCounts: [Int]
-    /// Subject names to run (`sqlite_through`, `sqlite_behind`, `sqlite_raw`, …); nil runs all.
+    /// Subject names to run (`sqlite_through`, `sqlite_behind`, `sqlite_raw`, `postgres_latency`, …);
+    /// nil runs all.
     let subjectFilter: Set<String>?
     let progress: @Sendable (String) -> Void
 
@@ -15,6 +16,7 @@ struct DurableRunner {
         switch workload {
         case .setUpdate: try await setUpdate(on: provider)
         case .open1M: try await open(on: provider, rows: DurableWorkload.openRows)
+        case .remoteEventLatency: try await remoteEventLatency(on: provider)
         }
     }
 
@@ -78,5 +80,20 @@ struct DurableRunner {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return [Measurement(subject: subject.name, workload: workload.reportedName, threads: 1,
                             opsPerSecond: Double(rows) / seconds)]
+    }
+
+    /// `<database>_latency`: p50 and p99 of ``RemoteEventLatency`` (the value column holds
+    /// milliseconds); nothing for a database without a change feed.
+    private func remoteEventLatency(on provider: any DurableBackendProvider) async throws -> [Measurement] {
+        let subject = "\(provider.name)_latency"
+        guard included(subject), let pair = try await provider.backendPair(subject) else { return [] }
+        progress("\(DurableWorkload.remoteEventLatency.rawValue): \(subject), \(RemoteEventLatency.events) paced sets from store A to a watcher of store B")
+        let latencies = try await RemoteEventLatency.measure(writer: pair.writer, watcher: pair.watcher)
+        return [
+            Measurement(subject: subject, workload: RemoteEventLatency.p50Workload, threads: 1,
+                        opsPerSecond: RemoteEventLatency.percentile(0.5, of: latencies)),
+            Measurement(subject: subject, workload: RemoteEventLatency.p99Workload, threads: 1,
+                        opsPerSecond: RemoteEventLatency.percentile(0.99, of: latencies)),
+        ]
     }
 }

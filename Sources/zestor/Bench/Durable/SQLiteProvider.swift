@@ -27,6 +27,11 @@ final class SQLiteProvider: DurableBackendProvider {
         return try await SQLiteRawBaseline.measure(path: path, keys: keys, seconds: seconds)
     }
 
+    /// SQLite has no change feed: no remote events to measure.
+    func backendPair(_ label: String) async throws -> (writer: any PersistenceBackend, watcher: any PersistenceBackend)? {
+        nil
+    }
+
     func cleanUp() async {
         directory.remove()
     }
