@@ -95,7 +95,8 @@ public final class PostgresBackend: PersistenceBackend {
     /// Upserts only replace rows with a lower version; deletes remove the row. Every mutation
     /// that changed a row appends an outbox row (see ``OutboxEntry``). On failure the
     /// transaction is rolled back and the ``PostgresError`` rethrown.
-    public func commit(_ mutations: [PersistedMutation]) async throws {
+    @discardableResult
+    public func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport {
         try await writer.run { try $0.commit(mutations) }
     }
 
@@ -167,7 +168,8 @@ public final class PostgresBackend: PersistenceBackend {
     }
 
     /// ``commit(_:)`` with a chosen strategy (tests and measurements).
-    func commit(_ mutations: [PersistedMutation], strategy: ZestorPostgresTables.CommitStrategy) async throws {
+    @discardableResult
+    func commit(_ mutations: [PersistedMutation], strategy: ZestorPostgresTables.CommitStrategy) async throws -> CommitReport {
         try await writer.run { try $0.commit(mutations, strategy: strategy) }
     }
 

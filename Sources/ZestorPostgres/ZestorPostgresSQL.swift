@@ -118,7 +118,7 @@ enum ZestorPostgresSQL {
         LEFT JOIN deleted AS d ON m.etype = 'delete' AND d.kind = m.kind AND d.key = m.key
         WHERE u.kind IS NOT NULL OR d.kind IS NOT NULL
         ORDER BY m.n
-        RETURNING id
+        RETURNING kind, key, etype
         """
 
     // Per-row statements: the reference for `applyRun` (tests compare both strategies).

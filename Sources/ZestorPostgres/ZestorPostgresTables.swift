@@ -81,9 +81,10 @@ final class ZestorPostgresTables {
     /// Applies `mutations` in one transaction — `zestor_kv` and the outbox together — holding the
     /// namespace's advisory lock; on any failure rolls back and rethrows. An empty batch does
     /// nothing. Afterwards prunes the outbox when due.
-    func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws {
+    func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws -> CommitReport {
         try prepareConnection()
-        guard !mutations.isEmpty else { return }
+        guard !mutations.isEmpty else { return .allApplied }
+        var report = CommitReport()
         try connection.executeScript(ZestorPostgresSQL.begin)
         do {
             try connection.execute(ZestorPostgresSQL.advisoryLock,
@@ -91,9 +92,11 @@ final class ZestorPostgresTables {
                                    prepared: true)
             switch strategy {
             case .multiRow:
-                for run in try Self.runs(of: mutations) { try applyRun(run) }
+                for run in try Self.runs(of: mutations) { report.staleUpserts += try applyRun(run) }
             case .perRow:
-                for mutation in mutations { try applyOne(mutation) }
+                for (index, mutation) in mutations.enumerated() where try !applyOne(mutation) {
+                    report.staleUpserts.append(index)
+                }
             }
             try connection.executeScript(ZestorPostgresSQL.commit)
         } catch {
@@ -101,6 +104,7 @@ final class ZestorPostgresTables {
             throw error
         }
         pruneIfDue()
+        return report
     }
 
     /// Up to `limit` outbox rows of the namespace with an id above `id`, in id order.
@@ -215,7 +219,9 @@ final class ZestorPostgresTables {
         }
     }
 
-    private func applyRun(_ run: ArraySlice<PersistedMutation>) throws {
+    /// Runs one multi-row statement; returns the positions (in the whole batch) of the run's
+    /// upserts that were left alone because the stored version was not older.
+    private func applyRun(_ run: ArraySlice<PersistedMutation>) throws -> [Int] {
         var etypes: [String] = [], kinds: [String] = [], keys: [String] = []
         var values: [[UInt8]] = [], versions: [Int64] = []
         etypes.reserveCapacity(run.count); kinds.reserveCapacity(run.count); keys.reserveCapacity(run.count)
@@ -234,20 +240,30 @@ final class ZestorPostgresTables {
             kinds.append(mutation.kind)
             keys.append(mutation.key)
         }
-        try connection.execute(ZestorPostgresSQL.applyRun, [
+        let written = try connection.execute(ZestorPostgresSQL.applyRun, [
             .int64(namespace), .text(origin), .textArray(etypes), .textArray(kinds), .textArray(keys),
             .byteaArray(values), .int64Array(versions),
         ], prepared: true)
+        // Keys are distinct within a run, so (kind, key) of the outbox rows names what was written.
+        var upserted = Set<KindKey>()
+        for row in 0..<written.rowCount where written.text(row, 2) == OutboxEntry.Operation.upsert.rawValue {
+            upserted.insert(KindKey(kind: written.text(row, 0), key: written.text(row, 1)))
+        }
+        return run.indices.filter { index in
+            guard case .upsert(let row) = run[index] else { return false }
+            return !upserted.contains(KindKey(kind: row.kind, key: row.key))
+        }
     }
 
-    private func applyOne(_ mutation: PersistedMutation) throws {
+    /// Runs one mutation with per-row statements; returns false for an upsert left alone.
+    private func applyOne(_ mutation: PersistedMutation) throws -> Bool {
         switch mutation {
         case .upsert(let row):
             let version = try Self.storableVersion(row, statement: ZestorPostgresSQL.upsertRow)
             let written = try connection.execute(ZestorPostgresSQL.upsertRow, [
                 .int64(namespace), .text(row.kind), .text(row.key), .bytea(row.value), .int64(version),
             ], prepared: true)
-            guard written.rowCount > 0 else { return }
+            guard written.rowCount > 0 else { return false }
             try connection.execute(ZestorPostgresSQL.appendOutbox, [
                 .int64(namespace), .text(row.kind), .text(row.key), .text(OutboxEntry.Operation.upsert.rawValue),
                 .bytea(row.value), .int64(version), .text(origin),
@@ -255,12 +271,13 @@ final class ZestorPostgresTables {
         case .delete(let kind, let key):
             let deleted = try connection.execute(ZestorPostgresSQL.deleteRow, [.int64(namespace), .text(kind), .text(key)],
                                                 prepared: true)
-            guard deleted.rowCount > 0 else { return }
+            guard deleted.rowCount > 0 else { return true }
             try connection.execute(ZestorPostgresSQL.appendOutboxDelete, [
                 .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.delete.rawValue),
                 .int64(try deleted.int64(0, 0)), .text(origin),
             ], prepared: true)
         }
+        return true
     }
 
     /// Splits `mutations` into consecutive runs in which no (kind, key) repeats and which hold at

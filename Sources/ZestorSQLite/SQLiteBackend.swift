@@ -70,10 +70,12 @@ public final class SQLiteBackend: PersistenceBackend {
     }
 
     /// Applies `mutations` in one `BEGIN IMMEDIATE` transaction on the writer thread: all of them
-    /// or none. Upserts only replace rows with a lower version; deletes remove the row.
-    public func commit(_ mutations: [PersistedMutation]) async throws {
+    /// or none. Upserts only replace rows with a lower version (the others are reported stale);
+    /// deletes remove the row.
+    @discardableResult
+    public func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport {
         let table = table
-        try await writer.run {
+        return try await writer.run {
             try table.withValue { try Self.open($0).commit(mutations) }
         }
     }

@@ -30,6 +30,12 @@ final class SQLiteConnection {
         if let handle { sqlite3_close_v2(handle) }
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE (`sqlite3_changes`).
+    var lastChanges: Int32 {
+        guard let handle else { return 0 }
+        return sqlite3_changes(handle)
+    }
+
     /// Whether no transaction is open (`sqlite3_get_autocommit`).
     var isAutocommit: Bool {
         guard let handle else { return true }

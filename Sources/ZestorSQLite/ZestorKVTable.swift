@@ -76,19 +76,21 @@ final class ZestorKVTable {
 
     /// Applies `mutations` in order inside `BEGIN IMMEDIATE` … `COMMIT`; on any failure rolls
     /// back and rethrows, leaving the table untouched. An empty batch does nothing.
-    func commit(_ mutations: [PersistedMutation]) throws {
+    func commit(_ mutations: [PersistedMutation]) throws -> CommitReport {
         try checkOpen()
-        guard !mutations.isEmpty else { return }
+        guard !mutations.isEmpty else { return .allApplied }
+        var report = CommitReport()
         try begin.run()
         do {
-            for mutation in mutations {
-                try apply(mutation)
+            for (index, mutation) in mutations.enumerated() where try !apply(mutation) {
+                report.staleUpserts.append(index)
             }
             try commitStatement.run()
         } catch {
             rollbackIfNeeded(after: error)
             throw error
         }
+        return report
     }
 
     /// Finalizes the statements and closes the connection. Idempotent.
@@ -108,7 +110,8 @@ final class ZestorKVTable {
         return try connection.queryText("PRAGMA \(name)")
     }
 
-    private func apply(_ mutation: PersistedMutation) throws {
+    /// Runs one mutation; returns false for an upsert left alone (its version was not newer).
+    private func apply(_ mutation: PersistedMutation) throws -> Bool {
         switch mutation {
         case .upsert(let row):
             guard let version = Int64(exactly: row.version) else {
@@ -124,11 +127,13 @@ final class ZestorKVTable {
                 try statement.bind(row.value, at: 3)
                 try statement.bind(version, at: 4)
             }
+            return connection.lastChanges > 0
         case .delete(let kind, let key):
             try delete.run { statement in
                 try statement.bind(kind, at: 1)
                 try statement.bind(key, at: 2)
             }
+            return true
         }
     }
 

@@ -126,3 +126,24 @@ final class LockedPaths: @unchecked Sendable {
     func add(_ path: String) { lock.withLock { paths.append(path) } }
     func removeAll() { for path in lock.withLock({ paths }) { DurableSQLiteTests.cleanUp(path) } }
 }
+
+extension DurableSQLiteTests {
+    @Test("two stores on one file: the write that loses the race throws a version conflict")
+    func lostRaceOnOneFile() async throws {
+        let path = Self.temporaryDatabase()
+        defer { Self.cleanUp(path) }
+        let first = try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path))
+        let second = try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path))
+        try await first.set("k", "a", ConformanceValue(name: "first", n: 1))
+        // `second` loaded the file before that write, so it also computes version 1 and loses.
+        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: nil, actual: nil)) {
+            try await second.set("k", "a", ConformanceValue(name: "second", n: 1))
+        }
+        #expect(try second.get("k", "a") == nil)
+        try await first.close()
+        try await second.close()
+        let reopened = try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path))
+        #expect(try reopened.get("k", "a") == ConformanceValue(name: "first", n: 1))
+        try await reopened.close()
+    }
+}

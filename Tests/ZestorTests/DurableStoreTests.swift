@@ -68,6 +68,29 @@ struct DurableStoreTests {
         try await store.close()
     }
 
+    @Test("a write-through write that lost to another store's write throws a version conflict and changes nothing")
+    func lostRace() async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend)
+        try await store.set("k", "a", ConformanceValue(name: "mine", n: 1))
+        try await store.set("k", "b", ConformanceValue(name: "mine", n: 1))
+        // Another process writes version 2 of "a" behind this store's back.
+        let theirs = Array(#"{"name":"theirs","n":2}"#.utf8)
+        backend.writeBehindTheStoresBack(PersistedRow(kind: "k", key: "a", value: theirs, version: 2))
+        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: 1, actual: nil)) {
+            try await store.set("k", "a", ConformanceValue(name: "mine", n: 2))
+        }
+        #expect(try store.get("k", "a") == ConformanceValue(name: "mine", n: 1), "memory keeps what it had")
+        // setMany: the other rows of the transaction are committed and applied; the lost one is reported.
+        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: 1, actual: nil)) {
+            try await store.setMany("k", ["a": ConformanceValue(name: "mine", n: 3), "b": ConformanceValue(name: "mine", n: 3)])
+        }
+        #expect(try store.get("k", "b") == ConformanceValue(name: "mine", n: 3))
+        #expect(try store.getVersioned("k", "b")?.version == 2)
+        #expect(try store.get("k", "a") == ConformanceValue(name: "mine", n: 1))
+        try await store.close()
+    }
+
     @Test("write-behind retries failed commits until the backend recovers")
     func writeBehindRetries() async throws {
         let backend = InMemoryBackend()

@@ -36,16 +36,25 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
 
     func loadAll() async throws -> [PersistedRow] { stored }
 
-    func commit(_ mutations: [PersistedMutation]) async throws {
+    /// Writes a row directly, as another process sharing the storage would.
+    func writeBehindTheStoresBack(_ row: PersistedRow) {
+        lock.withLock { rows[Self.id(row.kind, row.key)] = row }
+    }
+
+    func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport {
         try await Task.sleep(for: .microseconds(200))  // a commit takes time, so writers can group
-        try lock.withLock {
+        return try lock.withLock {
             if failing { throw InjectedFailure() }
             var next = rows
-            for mutation in mutations {
+            var report = CommitReport()
+            for (index, mutation) in mutations.enumerated() {
                 switch mutation {
                 case .upsert(let row):
                     let id = Self.id(row.kind, row.key)
-                    if let existing = next[id], existing.version >= row.version { continue }
+                    if let existing = next[id], existing.version >= row.version {
+                        report.staleUpserts.append(index)
+                        continue
+                    }
                     next[id] = row
                 case .delete(let kind, let key):
                     next[Self.id(kind, key)] = nil
@@ -53,6 +62,7 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
             }
             rows = next
             commitCount += 1
+            return report
         }
     }
 

@@ -176,8 +176,17 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         let current = engine.versionedUnchecked(kind, key)
         if let current, engine.wouldSkip(current.value, value) { return .unchanged }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: (current?.version ?? 0) + 1)
-        try await committer!.commit([.upsert(row)])
+        if try await !committer!.commit([.upsert(row)]).isEmpty {
+            throw Self.lostRace(kind, key, current?.version)
+        }
         return try engine.applyCommitted(kind, key, value)
+    }
+
+    /// The error of a write-through write whose upsert the backend left alone: another store
+    /// sharing the storage wrote the key first (its change reaches this store through the
+    /// backend's change feed, if it has one). Nothing was written; re-read and retry.
+    static func lostRace(_ kind: String, _ key: String, _ version: UInt64?) -> StoreError {
+        .versionConflict(kind: kind, key: key, expected: version, actual: nil)
     }
 
     @discardableResult
@@ -203,7 +212,9 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             return true
         }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
-        try await committer!.commit([.upsert(row)])
+        if try await !committer!.commit([.upsert(row)]).isEmpty {
+            throw Self.lostRace(kind, key, current.version)
+        }
         try engine.applyCommitted(kind, key, value)
         return true
     }
@@ -218,12 +229,14 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         await gate.acquire(gateKeys)
         defer { gate.release(gateKeys) }
         var changed: [(key: String, value: Value)] = []
+        var baseVersions: [UInt64?] = []
         var rows: [PersistedMutation] = []
         for gateKey in gateKeys {
             let value = values[gateKey.key]!
             let current = engine.versionedUnchecked(kind, gateKey.key)
             if let current, engine.wouldSkip(current.value, value) { continue }
             changed.append((gateKey.key, value))
+            baseVersions.append(current?.version)
             if queue == nil {
                 rows.append(.upsert(PersistedRow(kind: kind, key: gateKey.key, value: try codec.encode(value),
                                                  version: (current?.version ?? 0) + 1)))
@@ -239,8 +252,12 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             }
             return
         }
-        try await committer!.commit(rows)
-        try engine.applyCommitted(kind, changed)
+        let stale = Set(try await committer!.commit(rows))
+        // The transaction committed every other row: memory takes those, then the lost ones are reported.
+        try engine.applyCommitted(kind, changed.indices.filter { !stale.contains($0) }.map { changed[$0] })
+        if let first = stale.min() {
+            throw Self.lostRace(kind, changed[first].key, baseVersions[first])
+        }
     }
 
     @discardableResult
@@ -257,7 +274,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             queue.record(gateKey, value: nil, version: current.version + 1)
             return removed
         }
-        try await committer!.commit([.delete(kind: kind, key: key)])
+        _ = try await committer!.commit([.delete(kind: kind, key: key)])
         return try engine.deleteCommitted(kind, key)
     }
 

@@ -5,7 +5,7 @@
 final class GroupCommitter: Sendable {
     private struct Waiting {
         let mutations: [PersistedMutation]
-        let continuation: CheckedContinuation<Void, any Error>
+        let continuation: CheckedContinuation<[Int], any Error>
     }
 
     private struct State {
@@ -21,9 +21,10 @@ final class GroupCommitter: Sendable {
     }
 
     /// Returns once `mutations` are committed durably (in one transaction with whatever else
-    /// was waiting), or throws the backend's error.
-    func commit(_ mutations: [PersistedMutation]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    /// was waiting), or throws the backend's error. Returns the positions in `mutations` of the
+    /// upserts the backend left alone as stale (see ``CommitReport``).
+    func commit(_ mutations: [PersistedMutation]) async throws -> [Int] {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Int], any Error>) in
             let startCommitter = state.withLock { state -> Bool in
                 state.queue.append(Waiting(mutations: mutations, continuation: continuation))
                 if state.committing { return false }
@@ -47,8 +48,19 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try await backend.commit(batch.flatMap(\.mutations))
-                for waiting in batch { waiting.continuation.resume() }
+                let report = try await backend.commit(batch.flatMap(\.mutations))
+                var stale = report.staleUpserts.sorted()[...]
+                var start = 0
+                for waiting in batch {
+                    let end = start + waiting.mutations.count
+                    var mine: [Int] = []
+                    while let first = stale.first, first < end {
+                        mine.append(first - start)
+                        stale = stale.dropFirst()
+                    }
+                    waiting.continuation.resume(returning: mine)
+                    start = end
+                }
             } catch {
                 for waiting in batch { waiting.continuation.resume(throwing: error) }
             }

@@ -10,8 +10,10 @@ public protocol PersistenceBackend: Sendable {
 
     /// Applies `mutations` in one transaction: all of them or none. Mutations of one key appear
     /// in the order they were made. A row's version only moves forward: an upsert whose version
-    /// is not greater than the stored row's leaves that row alone.
-    func commit(_ mutations: [PersistedMutation]) async throws
+    /// is not greater than the stored row's leaves that row alone and is reported as stale (the
+    /// row was written meanwhile by another store sharing the storage).
+    @discardableResult
+    func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport
 
     /// Changes committed by *other* processes sharing the same storage, for backends that have a
     /// change feed (PostgreSQL); `nil` for those that have none (SQLite). Default: `nil`.
@@ -24,6 +26,20 @@ public protocol PersistenceBackend: Sendable {
 extension PersistenceBackend {
     /// No change feed.
     public func externalChanges() -> AsyncStream<[PersistedMutation]>? { nil }
+}
+
+/// What a commit did not apply.
+public struct CommitReport: Sendable, Hashable {
+    /// Positions (in the committed array) of upserts left alone because the stored row's version
+    /// was not older: another store sharing the storage wrote the key first.
+    public var staleUpserts: [Int]
+
+    public init(staleUpserts: [Int] = []) {
+        self.staleUpserts = staleUpserts
+    }
+
+    /// Every mutation was applied.
+    public static var allApplied: CommitReport { CommitReport() }
 }
 
 /// One stored row: a kind, a key, the encoded value and its version.

@@ -269,7 +269,14 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
             }
         }
         do {
-            try commitBlocking(mutations)
+            let report = try commitBlocking(mutations)
+            for index in report.staleUpserts where mutations.indices.contains(index) {
+                // Another store sharing the storage wrote the key first; its value stays (and
+                // reaches this store through the change feed, where the backend has one).
+                logger.warning("write-behind: a newer write from another store won; this one is dropped", metadata: [
+                    "kind": "\(mutations[index].kind)", "key": "\(mutations[index].key)",
+                ])
+            }
             succeeded()
         } catch {
             let failures = failed(batch, error)
@@ -281,16 +288,21 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     }
 
     /// Runs the backend's async commit and blocks this (dedicated) thread until it finishes.
-    private func commitBlocking(_ mutations: [PersistedMutation]) throws {
+    private func commitBlocking(_ mutations: [PersistedMutation]) throws -> CommitReport {
         let done = DispatchSemaphore(value: 0)
-        let outcome = Locked<Result<Void, any Error>>(.success(()))
+        let outcome = Locked<Result<CommitReport, any Error>>(.success(.allApplied))
         let backend = self.backend
         Task {
-            do { try await backend.commit(mutations) } catch { outcome.withLock { $0 = .failure(error) } }
+            do {
+                let report = try await backend.commit(mutations)
+                outcome.withLock { $0 = .success(report) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
             done.signal()
         }
         done.wait()
-        try outcome.withLock { $0 }.get()
+        return try outcome.withLock { $0 }.get()
     }
 
     private func succeeded() {
