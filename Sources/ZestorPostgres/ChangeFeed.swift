@@ -101,6 +101,7 @@ private final class Listener: @unchecked Sendable {
     /// The loop: (re)connect and catch up, wait for notifications, drain. Returns when stopped.
     func run() {
         defer {
+            try? tables?.dropCursor()
             tables?.close()
             tables = nil
             continuation.finish()
@@ -162,9 +163,20 @@ private final class Listener: @unchecked Sendable {
 
     /// Reads the outbox after the last delivered id until it is exhausted, yielding one batch per
     /// page (without this backend's own rows).
+    /// Records the position reached as this origin's cursor, so outbox pruning keeps every row
+    /// this feed has not delivered yet.
     private func drain() throws {
         guard let tables else { return }
         lastDrain = .now
+        defer {
+            do {
+                try tables.recordCursor(lastID: lastID)
+            } catch {
+                logger.warning("change feed: cannot record the outbox cursor", metadata: [
+                    "namespace": "\(namespace)", "error": "\(error)",
+                ])
+            }
+        }
         while !stopped.isSet {
             let page = try tables.outbox(after: lastID, limit: ChangeFeed.drainLimit)
             guard let last = page.last else { return }

@@ -16,6 +16,7 @@ enum ZestorPostgresSQL {
     /// `true` when everything ``createSchema`` makes exists already (skips the DDL and its locks).
     static let schemaExists = """
         SELECT to_regclass('zestor_kv') IS NOT NULL AND to_regclass('zestor_outbox') IS NOT NULL \
+        AND to_regclass('zestor_outbox_cursors') IS NOT NULL \
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zestor_outbox') \
         AND attname = 'origin' AND NOT attisdropped) \
         AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'zestor_outbox_notify' \
@@ -50,6 +51,13 @@ enum ZestorPostgresSQL {
         );
         ALTER TABLE zestor_outbox ADD COLUMN IF NOT EXISTS version BIGINT NOT NULL DEFAULT 0;
         ALTER TABLE zestor_outbox ADD COLUMN IF NOT EXISTS origin TEXT NOT NULL DEFAULT '';
+        CREATE TABLE IF NOT EXISTS zestor_outbox_cursors (
+            ns_id BIGINT NOT NULL,
+            origin TEXT NOT NULL,
+            last_id BIGINT NOT NULL,
+            seen_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (ns_id, origin)
+        );
         CREATE INDEX IF NOT EXISTS zestor_outbox_ns_id_idx ON zestor_outbox (ns_id, id);
         CREATE INDEX IF NOT EXISTS zestor_outbox_ns_at_idx ON zestor_outbox (ns_id, at);
         CREATE OR REPLACE FUNCTION zestor_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -154,9 +162,26 @@ enum ZestorPostgresSQL {
     /// Parameters: ns. Column: the largest outbox id of the namespace, 0 when it has none.
     static let outboxHighWaterMark = "SELECT COALESCE(MAX(id), 0)::int8 FROM zestor_outbox WHERE ns_id = $1"
 
-    /// Parameters: ns, retention in seconds (`int8`). Removes the namespace's outbox rows older
-    /// than the retention.
+    /// Parameters: ns, retention in seconds, cursor liveness in seconds (`int8`). Removes the
+    /// namespace's outbox rows older than the retention that every live reader has drained
+    /// (readers whose cursor was not refreshed within the liveness count as gone).
     static let pruneOutbox = """
-        DELETE FROM zestor_outbox WHERE ns_id = $1 AND at < now() - make_interval(secs => $2::int8::float8)
+        DELETE FROM zestor_outbox WHERE ns_id = $1 AND at < now() - make_interval(secs => $2::int8::float8) \
+        AND id <= COALESCE((SELECT MIN(last_id) FROM zestor_outbox_cursors WHERE ns_id = $1 \
+        AND seen_at > now() - make_interval(secs => $3::int8::float8)), 9223372036854775807)
         """
+
+    /// Parameters: ns, cursor liveness in seconds. Forgets readers that stopped refreshing.
+    static let pruneCursors = """
+        DELETE FROM zestor_outbox_cursors WHERE ns_id = $1 AND seen_at < now() - make_interval(secs => $2::int8::float8)
+        """
+
+    /// Parameters: ns, origin, last drained id. Records (and refreshes) a reader's position.
+    static let recordCursor = """
+        INSERT INTO zestor_outbox_cursors (ns_id, origin, last_id, seen_at) VALUES ($1, $2, $3, now()) \
+        ON CONFLICT (ns_id, origin) DO UPDATE SET last_id = EXCLUDED.last_id, seen_at = now()
+        """
+
+    /// Parameters: ns, origin. Removes a reader that stops.
+    static let dropCursor = "DELETE FROM zestor_outbox_cursors WHERE ns_id = $1 AND origin = $2"
 }

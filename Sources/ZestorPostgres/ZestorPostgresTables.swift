@@ -135,14 +135,35 @@ final class ZestorPostgresTables {
         return try connection.execute(ZestorPostgresSQL.outboxHighWaterMark, [.int64(namespace)]).int64(0, 0)
     }
 
-    /// Removes the namespace's outbox rows older than ``PostgresBackend/Options/outboxRetention``.
-    /// Returns how many were removed.
+    /// Removes the namespace's outbox rows older than ``PostgresBackend/Options/outboxRetention``
+    /// that every live reader has drained (see ``recordCursor(lastID:)``), and forgets readers
+    /// that stopped refreshing their cursor. Returns how many outbox rows were removed.
     @discardableResult
     func pruneOutbox() throws -> Int {
         try prepareConnection()
         lastPrune = .now
         let seconds = Int64(clamping: options.outboxRetention.components.seconds)
-        return try connection.execute(ZestorPostgresSQL.pruneOutbox, [.int64(namespace), .int64(seconds)]).affectedRows
+        let liveness = Int64(Self.cursorLiveness.components.seconds)
+        try connection.execute(ZestorPostgresSQL.pruneCursors, [.int64(namespace), .int64(liveness)])
+        return try connection.execute(ZestorPostgresSQL.pruneOutbox,
+                                      [.int64(namespace), .int64(seconds), .int64(liveness)]).affectedRows
+    }
+
+    /// How long a reader's cursor protects the outbox rows it has not drained without being
+    /// refreshed (change feeds refresh theirs on every drain, at least every few seconds).
+    static var cursorLiveness: Duration { .seconds(300) }
+
+    /// Records that this origin's change feed has drained the outbox up to `lastID`.
+    func recordCursor(lastID: Int64) throws {
+        try prepareConnection()
+        try connection.execute(ZestorPostgresSQL.recordCursor, [.int64(namespace), .text(origin), .int64(lastID)],
+                               prepared: true)
+    }
+
+    /// Removes this origin's cursor (its change feed stopped).
+    func dropCursor() throws {
+        try prepareConnection()
+        try connection.execute(ZestorPostgresSQL.dropCursor, [.int64(namespace), .text(origin)])
     }
 
     /// Runs `sql` with `parameters` on this connection (tests and diagnostics).

@@ -151,3 +151,50 @@ extension CrossProcessTests {
         _ = conflicts  // how many lost depends on timing; what matters is that nothing diverged
     }
 }
+
+extension CrossProcessTests {
+    @Test("outbox pruning keeps the rows a live reader has not drained")
+    func pruningWaitsForLiveReaders() async throws {
+        let namespace = randomNamespace()
+        let keeper = try PostgresBackend(url: postgresURL, namespace: namespace, options: .init(poolSize: 1))
+        let writer = try PostgresBackend(url: postgresURL, namespace: namespace, options: .init(poolSize: 1))
+        let feed = try #require(keeper.externalChanges())
+        let cursorOf = { @Sendable (backend: PostgresBackend) async throws -> Int64? in
+            let rows = try await writer.query("SELECT last_id::text FROM zestor_outbox_cursors WHERE ns_id = $1 AND origin = $2",
+                                              [.int64(namespace), .text(backend.origin)], columns: 1)
+            guard let cell = rows.first?.first, let text = cell else { return nil }
+            return Int64(text)
+        }
+        try await withDeadline(10, "the keeper's feed recording its cursor") {
+            while try await cursorOf(keeper) == nil { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        let upsert = { (key: String) in
+            PersistedMutation.upsert(PersistedRow(kind: "k", key: key, value: [1], version: 1))
+        }
+        try await writer.commit([upsert("a")])
+        try await writer.commit([upsert("b")])
+        let ids = try await writer.outbox(after: 0, limit: 10).map(\.id)
+        #expect(ids.count == 2)
+        try await withDeadline(10, "the keeper draining both rows") {
+            while try await (cursorOf(keeper) ?? 0) < ids[1] { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        // A reader that is alive but has only drained the first row.
+        _ = try await writer.query(
+            "INSERT INTO zestor_outbox_cursors (ns_id, origin, last_id, seen_at) VALUES ($1, 'lagging', $2, now())",
+            [.int64(namespace), .int64(ids[0])], columns: 0)
+        _ = try await writer.query("UPDATE zestor_outbox SET at = at - interval '2 hours' WHERE ns_id = $1",
+                                   [.int64(namespace)], columns: 0)
+        #expect(try await writer.pruneOutbox() == 1, "only the row every live reader drained goes")
+        #expect(try await writer.outbox(after: 0, limit: 10).map(\.id) == [ids[1]])
+        // The lagging reader stops refreshing: it no longer holds rows back.
+        _ = try await writer.query(
+            "UPDATE zestor_outbox_cursors SET seen_at = now() - interval '1 hour' WHERE ns_id = $1 AND origin = 'lagging'",
+            [.int64(namespace)], columns: 0)
+        #expect(try await writer.pruneOutbox() == 1)
+        #expect(try await writer.outbox(after: 0, limit: 10).isEmpty)
+        _ = feed
+        try await keeper.close()
+        #expect(try await cursorOf(keeper) == nil, "a closed feed removes its cursor")
+        try await writer.close()
+    }
+}
