@@ -5,6 +5,7 @@
 # Usage:
 #   Scripts/postgres.sh start   # initdb + start + create database zestor_test; prints the URL
 #   Scripts/postgres.sh url     # prints the URL of the running cluster
+#   Scripts/postgres.sh restart # restarts it (same port), as a failover would
 #   Scripts/postgres.sh stop    # stops the cluster and removes its directory
 #
 # The cluster is recorded in a state file ($ZESTOR_PG_STATE, default .build-postgres/state in the
@@ -155,16 +156,26 @@ stop() {
     echo "postgres.sh: stopped and removed $DIR" >&2
 }
 
+# Restarts the running cluster (same port and options), as a server failover would; used by the
+# reconnect tests.
+restart() {
+    read_state || die "no cluster recorded in $STATE_FILE (run: Scripts/postgres.sh start)"
+    as_server_user "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -m fast -w -t 60 restart >/dev/null \
+        || die "pg_ctl restart failed for $DIR (log: $DIR/server.log)"
+    echo "postgres.sh: restarted $DIR" >&2
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    restart) restart ;;
     url)
         read_state || die "no cluster recorded in $STATE_FILE (run: Scripts/postgres.sh start)"
         is_running || die "the cluster recorded in $STATE_FILE is not running"
         url
         ;;
     *)
-        echo "usage: $0 start|stop|url" >&2
+        echo "usage: $0 start|stop|restart|url" >&2
         exit 2
         ;;
 esac
