@@ -25,6 +25,29 @@ struct CrashTests {
         return found
     }
 
+    /// Reads `process`'s output until `lines` lines arrived (or a minute passed), kills it with
+    /// SIGKILL and returns everything it printed. The reads block, so they run on a thread of
+    /// their own: blocking the cooperative pool would stall every other test in the process.
+    static func readThenKill(_ process: Process, _ reader: FileHandle, lines: Int) async -> Data {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var acknowledged = Data()
+                let deadline = Date().addingTimeInterval(60)
+                while acknowledged.count(where: { $0 == UInt8(ascii: "\n") }) < lines && Date() < deadline {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    acknowledged.append(chunk)
+                }
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                acknowledged.append(reader.readDataToEndOfFile())
+                continuation.resume(returning: acknowledged)
+            }
+            thread.name = "zestor.tests.crash-reader"
+            thread.start()
+        }
+    }
+
     struct WriterNotBuilt: Error, CustomStringConvertible {
         let searched: [String]
         var description: String { "ZestorCrashWriter not found (build with `swift build --build-tests`); looked at \(searched)" }
@@ -43,18 +66,8 @@ struct CrashTests {
 
         // Let it acknowledge a varying number of writes, then kill it without warning.
         let target = 2_000 * round + Int.random(in: 0..<2_000)
-        var acknowledged = Data()
-        let reader = output.fileHandleForReading
-        let deadline = Date().addingTimeInterval(60)
-        while acknowledged.count(where: { $0 == UInt8(ascii: "\n") }) < target && Date() < deadline {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            acknowledged.append(chunk)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let acknowledged = await Self.readThenKill(process, output.fileHandleForReading, lines: target)
         #expect(process.terminationReason == .uncaughtSignal)
-        acknowledged.append(reader.readDataToEndOfFile())
 
         // Only whole lines count: a line is printed after its write was acknowledged.
         let text = String(decoding: acknowledged, as: UTF8.self)

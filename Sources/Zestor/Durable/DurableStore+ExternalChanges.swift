@@ -35,7 +35,7 @@ extension DurableStore {
                 ])
                 return
             }
-            if let local, local.version == row.version, engine.wouldSkip(local.value, value) { return }
+            if let local, local.version == row.version, engine.isEquivalent(local.value, value) { return }
             try engine.applyExternal(row.kind, row.key, value, version: row.version)
         case .delete(let kind, let key):
             if local != nil { try engine.deleteCommitted(kind, key) }

@@ -165,21 +165,21 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             await queue.waitForSpace()
             await gate.acquire(gateKey)
             defer { gate.release(gateKey) }
-            let result = try engine.applyCommitted(kind, key, value)
-            if result != .unchanged, let stored = engine.versionedUnchecked(kind, key) {
-                queue.record(gateKey, value: stored.value, version: stored.version)
+            let applied = try engine.applyCommitted(kind, key, value)
+            if applied.result != .unchanged {
+                queue.record(gateKey, value: value, version: applied.version)
             }
-            return result
+            return applied.result
         }
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
         let current = engine.versionedUnchecked(kind, key)
-        if let current, engine.wouldSkip(current.value, value) { return .unchanged }
+        if let current, engine.isEquivalent(current.value, value) { return .unchanged }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: (current?.version ?? 0) + 1)
         if try await !committer!.commit([.upsert(row)]).isEmpty {
             throw Self.lostRace(kind, key, current?.version)
         }
-        return try engine.applyCommitted(kind, key, value)
+        return try engine.applyCommitted(kind, key, value).result
     }
 
     /// The error of a write-through write whose upsert the backend left alone: another store
@@ -205,10 +205,10 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         var value = current.value
         try transform(&value)
         try engine.validate(kind, value)
-        if engine.wouldSkip(current.value, value) { return false }
+        if engine.isEquivalent(current.value, value) { return false }
         if let queue {
-            try engine.applyCommitted(kind, key, value)
-            queue.record(gateKey, value: value, version: current.version + 1)
+            let applied = try engine.applyCommitted(kind, key, value)
+            queue.record(gateKey, value: value, version: applied.version)
             return true
         }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
@@ -228,13 +228,13 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         if let queue { await queue.waitForSpace() }
         await gate.acquire(gateKeys)
         defer { gate.release(gateKeys) }
-        var changed: [(key: String, value: Value)] = []
+        var changed: [(key: String, value: Value)] = []  // in ascending key order, like `gateKeys`
         var baseVersions: [UInt64?] = []
         var rows: [PersistedMutation] = []
         for gateKey in gateKeys {
             let value = values[gateKey.key]!
             let current = engine.versionedUnchecked(kind, gateKey.key)
-            if let current, engine.wouldSkip(current.value, value) { continue }
+            if let current, engine.isEquivalent(current.value, value) { continue }
             changed.append((gateKey.key, value))
             baseVersions.append(current?.version)
             if queue == nil {
@@ -244,11 +244,9 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
         if changed.isEmpty { return }
         if let queue {
-            try engine.applyCommitted(kind, changed)
-            for item in changed {
-                if let stored = engine.versionedUnchecked(kind, item.key) {
-                    queue.record(KeyGate.Key(kind: kind, key: item.key), value: stored.value, version: stored.version)
-                }
+            let applied = try engine.applyCommitted(kind, changed)  // in key order, like `changed`
+            for (item, write) in zip(changed, applied) where write.result != .unchanged {
+                queue.record(KeyGate.Key(kind: kind, key: item.key), value: item.value, version: write.version)
             }
             return
         }

@@ -21,6 +21,14 @@ public struct WriteBehindStatus: Sendable, Equatable {
 /// encodes it (off the writers' path) and commits it; a failed batch returns to pending (unless
 /// the key was written again meanwhile) and is retried with backoff: nothing is dropped.
 ///
+/// Ordering invariant (under `state`'s lock): every write gets the next ticket when recorded;
+/// `order[orderHead...]` is ascending by ticket and holds an entry for every pending write (plus
+/// stale entries: keys written again or taken since); every in-flight ticket is below every
+/// pending one (batches are taken from the front of `order`, later records get larger tickets,
+/// and a failed batch goes back to the front). So the oldest write not yet durable is the oldest
+/// in flight, else the first live entry of `order`: found in amortized O(1), since each stale
+/// entry is skipped once.
+///
 /// Locking: `state`'s mutex guards every field; `doorbell` only wakes the flusher. The flusher
 /// takes `doorbell` then `state`; everyone else takes `state` and releases it before ringing.
 final class WriteBehindQueue<Value: Sendable>: Sendable {
@@ -47,7 +55,9 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         /// stale entries are skipped and dropped as the front advances.
         var order: [(key: Key, ticket: UInt64)] = []
         var orderHead = 0
-        var inFlight: [Key: PendingWrite] = [:]
+        /// Writes of the batch being committed, and the smallest ticket among them (nil: none).
+        var inFlightCount = 0
+        var oldestInFlight: UInt64?
         var nextTicket: UInt64 = 1
         var spaceWaiters: [CheckedContinuation<Void, Never>] = []
         var flushWaiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
@@ -59,12 +69,66 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         var lastError: String?
         var committedBatches = 0
 
-        var outstanding: Int { pending.count + inFlight.count }
+        var outstanding: Int { pending.count + inFlightCount }
 
-        /// The oldest ticket not yet durable, or nil when everything is.
-        var oldestOutstanding: UInt64? {
-            let values = pending.values.lazy.map(\.ticket) + inFlight.values.lazy.map(\.ticket)
-            return values.min()
+        /// The oldest ticket not yet durable, or nil when everything is (see the type's ordering
+        /// invariant). Drops the stale entries it passes at the front of `order`.
+        mutating func oldestOutstanding() -> UInt64? {
+            if let oldestInFlight { return oldestInFlight }
+            while orderHead < order.count {
+                let (key, ticket) = order[orderHead]
+                if pending[key]?.ticket == ticket { return ticket }
+                orderHead += 1
+            }
+            return nil
+        }
+
+        /// Moves up to `limit` of the oldest pending writes in flight, in ticket order.
+        mutating func takeOldest(_ limit: Int) -> [(key: Key, write: PendingWrite)] {
+            var batch: [(key: Key, write: PendingWrite)] = []
+            batch.reserveCapacity(min(limit, pending.count))
+            while batch.count < limit && orderHead < order.count {
+                let (key, ticket) = order[orderHead]
+                orderHead += 1
+                guard let write = pending[key], write.ticket == ticket else { continue }
+                pending[key] = nil
+                batch.append((key, write))
+            }
+            inFlightCount = batch.count
+            oldestInFlight = batch.first?.write.ticket
+            if orderHead == order.count {
+                order.removeAll(keepingCapacity: true)
+                orderHead = 0
+            } else if orderHead > 4_096 && orderHead * 2 > order.count {
+                order.removeFirst(orderHead)
+                orderHead = 0
+            }
+            return batch
+        }
+
+        /// Puts the writes of a failed batch (in ticket order) back in front of `order`: they
+        /// are older than every entry there. Writes whose key was recorded again meanwhile stay
+        /// superseded.
+        mutating func returnToPending(_ batch: [(key: Key, write: PendingWrite)]) {
+            var returned: [(key: Key, ticket: UInt64)] = []
+            for item in batch {
+                if pending[item.key] == nil {
+                    pending[item.key] = item.write
+                    returned.append((item.key, item.write.ticket))
+                } else if item.write.removesStoredRow {
+                    // The newer write was recorded while this delete was in flight; it failed, so
+                    // the newer one now has to remove the stored row itself.
+                    pending[item.key]!.afterDelete = true
+                }
+            }
+            if returned.count <= orderHead {
+                order.replaceSubrange(orderHead - returned.count..<orderHead, with: returned)
+                orderHead -= returned.count
+            } else {
+                order.insert(contentsOf: returned, at: orderHead)
+            }
+            inFlightCount = 0
+            oldestInFlight = nil
         }
     }
 
@@ -133,7 +197,7 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state -> Bool in
                 let ticket = state.nextTicket &- 1
-                guard let oldest = state.oldestOutstanding, oldest <= ticket else { return true }
+                guard let oldest = state.oldestOutstanding(), oldest <= ticket else { return true }
                 state.flushWaiters.append((ticket, continuation))
                 state.urgent = true
                 return false
@@ -226,20 +290,7 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     private func takeBatch() -> [(key: Key, write: PendingWrite)]? {
         state.withLock { state in
             guard !state.pending.isEmpty else { return nil }
-            var batch: [(key: Key, write: PendingWrite)] = []
-            batch.reserveCapacity(min(policy.maxBatch, state.pending.count))
-            while batch.count < policy.maxBatch && state.orderHead < state.order.count {
-                let (key, ticket) = state.order[state.orderHead]
-                state.orderHead += 1
-                guard let write = state.pending[key], write.ticket == ticket else { continue }
-                state.pending[key] = nil
-                state.inFlight[key] = write
-                batch.append((key, write))
-            }
-            if state.orderHead > 4_096 && state.orderHead * 2 > state.order.count {
-                state.order.removeFirst(state.orderHead)
-                state.orderHead = 0
-            }
+            let batch = state.takeOldest(policy.maxBatch)
             state.urgent = state.pending.count >= policy.maxBatch || !state.flushWaiters.isEmpty
                 || !state.spaceWaiters.isEmpty
             return batch.isEmpty ? nil : batch
@@ -307,11 +358,12 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
 
     private func succeeded() {
         let (flushed, spaced) = state.withLock { state in
-            state.inFlight = [:]
+            state.inFlightCount = 0
+            state.oldestInFlight = nil
             state.consecutiveFailures = 0
             state.lastError = nil
             state.committedBatches += 1
-            let oldest = state.oldestOutstanding ?? .max
+            let oldest = state.oldestOutstanding() ?? .max
             let flushed = state.flushWaiters.filter { $0.ticket < oldest }.map(\.continuation)
             state.flushWaiters.removeAll { $0.ticket < oldest }
             var spaced: [CheckedContinuation<Void, Never>] = []
@@ -328,17 +380,7 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     /// Returns the batch to pending (newer writes of the same key win). Returns the failure count.
     private func failed(_ batch: [(key: Key, write: PendingWrite)], _ error: any Error) -> Int {
         state.withLock { state in
-            for item in batch {
-                if state.pending[item.key] == nil {
-                    state.pending[item.key] = item.write
-                    state.order.append((item.key, item.write.ticket))
-                } else if item.write.removesStoredRow {
-                    // The newer write was recorded while this delete was in flight; it failed, so
-                    // the newer one now has to remove the stored row itself.
-                    state.pending[item.key]!.afterDelete = true
-                }
-            }
-            state.inFlight = [:]
+            state.returnToPending(batch)
             state.consecutiveFailures += 1
             state.lastError = "\(error)"
             state.urgent = true

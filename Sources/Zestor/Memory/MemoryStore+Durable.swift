@@ -20,14 +20,16 @@ extension MemoryStore {
     }
 
     /// `set` of a value already committed: no cancellation check, no validator (it ran before
-    /// the commit). Throws only ``StoreError/closed``.
+    /// the commit). Returns the result and the version applied. Throws only ``StoreError/closed``.
     @discardableResult
-    func applyCommitted(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
+    func applyCommitted(_ kind: String, _ key: String, _ value: Value) throws -> AppliedWrite {
         try store(kind, key, value)
     }
 
-    /// `setMany` of values already committed. Throws only ``StoreError/closed``.
-    func applyCommitted(_ kind: String, _ values: [(key: String, value: Value)]) throws {
+    /// `setMany` of values already committed; returns what happened to each key, in ascending
+    /// key order. Throws only ``StoreError/closed``.
+    @discardableResult
+    func applyCommitted(_ kind: String, _ values: [(key: String, value: Value)]) throws -> [AppliedWrite] {
         try storeMany(kind, values)
     }
 
@@ -35,11 +37,6 @@ extension MemoryStore {
     @discardableResult
     func deleteCommitted(_ kind: String, _ key: String) throws -> Value? {
         try remove(kind, key)
-    }
-
-    /// Whether a write of `value` over `stored` would be skipped as unchanged.
-    func wouldSkip(_ stored: Value, _ value: Value) -> Bool {
-        isEquivalent(stored, value)
     }
 }
 

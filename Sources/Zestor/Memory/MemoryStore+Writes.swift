@@ -6,14 +6,15 @@ extension MemoryStore {
     public func set(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
         try checkWritable(kind)
         try validate(kind, value)
-        return try store(kind, key, value)
+        return try store(kind, key, value).result
     }
 
-    /// The body of `set` after its checks: locks the key's shard and applies. Throws only
-    /// ``StoreError/closed``. (`DurableStore` calls it directly for changes already committed.)
+    /// The body of `set` after its checks: locks the key's shard and applies; returns the result
+    /// and the version applied. Throws only ``StoreError/closed``. (`DurableStore` calls it
+    /// directly for changes already committed.)
     @inlinable
     @discardableResult
-    func store(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
+    func store(_ kind: String, _ key: String, _ value: Value) throws -> AppliedWrite {
         let hash = EntryKey.hash(kind: kind, key: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
@@ -60,20 +61,25 @@ extension MemoryStore {
     }
 
     /// The body of `setMany` after its checks: locks the shards involved (in index order) and
-    /// applies in key order, so readers and watchers see all or nothing. Throws only
+    /// applies in key order, so readers and watchers see all or nothing. Returns what happened to
+    /// each key, in ascending key order (whatever the order of `values`). Throws only
     /// ``StoreError/closed``. (`DurableStore` calls it directly for changes already committed.)
-    func storeMany(_ kind: String, _ values: [(key: String, value: Value)]) throws {
+    @discardableResult
+    func storeMany(_ kind: String, _ values: [(key: String, value: Value)]) throws -> [AppliedWrite] {
         let sorted = values.sorted { $0.key < $1.key }
         let hashes = sorted.map { EntryKey.hash(kind: kind, key: $0.key) }
         let order = Set(hashes.map { shards.index(for: $0) }).sorted()
         for index in order { shards[index].lockExclusive() }
         defer { for index in order.reversed() { shards[index].unlock() } }
         if isClosed { throw StoreError.closed }
+        var applied: [AppliedWrite] = []
+        applied.reserveCapacity(sorted.count)
         for (item, hash) in zip(sorted, hashes) {
             let shard = shard(for: hash)
             let table = shard.indexCreatingTable(for: kind)
-            apply(item.value, to: EntryKey(key: item.key, hash: hash), in: &shard.tables[table])
+            applied.append(apply(item.value, to: EntryKey(key: item.key, hash: hash), in: &shard.tables[table]))
         }
+        return applied
     }
 
     /// Removes the entry; returns the value it had, or `nil` when the key did not exist.
@@ -122,24 +128,25 @@ extension MemoryStore {
             throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
         }
         let table = shard.indexCreatingTable(for: kind)
-        apply(value, to: entryKey, in: &shard.tables[table])
-        return shard.tables[table].entries[entryKey]?.version ?? 0
+        return apply(value, to: entryKey, in: &shard.tables[table]).version
     }
 
     /// Writes `value` into `table` unless equivalent to the stored one, bumps the version and
-    /// publishes the event. Caller holds the owning shard's lock exclusively.
+    /// publishes the event; returns the result and the key's version afterwards. Caller holds the
+    /// owning shard's lock exclusively.
     @inlinable
     @discardableResult
-    func apply(_ value: Value, to entryKey: EntryKey, in table: inout KindTable<Value>) -> SetResult {
+    func apply(_ value: Value, to entryKey: EntryKey, in table: inout KindTable<Value>) -> AppliedWrite {
         if let slot = table.entries.slot(of: entryKey) {
             let stored = table.entries.entry(atSlot: slot)
-            if isEquivalent(stored.value, value) { return .unchanged }
-            table.entries.replaceEntry(atSlot: slot, with: Entry(value: value, version: stored.version &+ 1))
+            if isEquivalent(stored.value, value) { return AppliedWrite(result: .unchanged, version: stored.version) }
+            let version = stored.version &+ 1
+            table.entries.replaceEntry(atSlot: slot, with: Entry(value: value, version: version))
             table.hub?.publish(key: entryKey.key, type: .update, value: value)
-            return .updated
+            return AppliedWrite(result: .updated, version: version)
         }
         table.entries.insertNew(entryKey, Entry(value: value, version: 1))
         table.hub?.publish(key: entryKey.key, type: .create, value: value)
-        return .created
+        return AppliedWrite(result: .created, version: 1)
     }
 }

@@ -2,7 +2,7 @@ import Zestor
 
 /// What a case body works with: its name (for failures), the suite's settings, and the
 /// expectation helpers.
-struct CaseContext: Sendable {
+struct CaseContext: Sendable, Expecting {
     let testCase: ConformanceCase
     let suite: ConformanceSuite
 
@@ -13,18 +13,6 @@ struct CaseContext: Sendable {
     /// A failure of this case.
     func fail(_ expected: String, saw observed: String) -> ConformanceFailure {
         ConformanceFailure(testCase: testCase, expected: expected, observed: observed)
-    }
-
-    /// Throws unless `condition` holds.
-    func expect(_ condition: Bool, _ expected: @autoclosure () -> String, saw observed: @autoclosure () -> String) throws {
-        if !condition { throw fail(expected(), saw: observed()) }
-    }
-
-    /// Throws unless `actual` equals `expected`.
-    func expectEqual<T: Equatable>(_ value: T, _ expected: T, _ what: String) throws {
-        if value != expected {
-            throw fail("\(what) to be \(describe(expected))", saw: describe(value))
-        }
     }
 
     /// Throws unless `body` throws exactly `expected`.
