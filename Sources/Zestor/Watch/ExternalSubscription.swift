@@ -54,7 +54,7 @@ final class ExternalCursor<Value: Sendable> {
     }
 
     @usableFromInline
-    func next() async throws -> Event<Value>? {
+    nonisolated(nonsending) func next() async throws -> Event<Value>? {
         if isSecondConsumer {
             isSecondConsumer = false
             finished = true
@@ -89,7 +89,7 @@ final class ExternalCursor<Value: Sendable> {
 /// The iterator of an external event sequence, erased to its element type.
 protocol EventIterating<Value>: AnyObject {
     associatedtype Value: Sendable
-    func next() async throws -> Event<Value>?
+    nonisolated(nonsending) func next() async throws -> Event<Value>?
 }
 
 /// Holds the base sequence's iterator so it can be advanced in place.
@@ -101,7 +101,7 @@ where Base.Element == Event<Value> {
         self.base = base
     }
 
-    func next() async throws -> Event<Value>? {
-        try await base.next()
+    nonisolated(nonsending) func next() async throws -> Event<Value>? {
+        try await base.next(isolation: #isolation)
     }
 }

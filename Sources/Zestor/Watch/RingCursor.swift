@@ -37,10 +37,30 @@ struct RingCursor<Value: Sendable> {
         batch.reserveCapacity(Int(RingCells<Value>.blockSize))
     }
 
+    /// The next event of the batch already copied from the ring, if there is one and the
+    /// stream goes on; `nil` means "ask ``next()``", which handles every other case. The
+    /// synchronous fast path of a consumer that keeps up: no suspension point, no frame.
+    /// `cancel()` is honoured at once; task cancellation is checked by ``next()`` at each batch
+    /// (at most ``RingCells/blockSize`` events later), as a task-local lookup per event would
+    /// cost as much as the event itself.
+    @inlinable @inline(__always)
+    mutating func nextBuffered() -> Event<Value>? {
+        guard batchIndex < batch.count, eventsSinceSuspension < Self.fairnessInterval,
+              !subscription.isEnded else { return nil }
+        let payload = batch[batchIndex]
+        guard subscription.eventTypes.contains(payload.type) else { return nil }
+        let sequence = batchStart &+ UInt64(batchIndex)
+        batchIndex &+= 1
+        eventsSinceSuspension &+= 1
+        return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
+                     sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
+    }
+
     /// The next event, `nil` once the stream ended, or ``StoreError/watchOverflow(kind:)`` when
-    /// the consumer fell more than `bufferSize` events behind. Ends exactly once.
+    /// the consumer fell more than `bufferSize` events behind. Ends exactly once. Runs in the
+    /// caller's isolation.
     @inlinable
-    mutating func next() async throws -> Event<Value>? {
+    nonisolated(nonsending) mutating func next() async throws -> Event<Value>? {
         if isSecondConsumer {
             isSecondConsumer = false
             finished = true
@@ -94,7 +114,7 @@ struct RingCursor<Value: Sendable> {
                         // A busy stream and room to fall behind: step aside so a batch
                         // accumulates, instead of polling the cells the writer is filling
                         // (which costs it a cache-line transfer per event).
-                        try? await Task.sleep(for: Self.batchPause)
+                        try? await Task.sleep(for: batchPause)
                         eventsSinceSuspension = 0
                         if cells.isSettled(nextSequence) { continue }
                         spinBudget = .zero
@@ -148,10 +168,15 @@ struct RingCursor<Value: Sendable> {
     }
 
     @usableFromInline static var pollInterval: Duration { .nanoseconds(300) }
-    /// How long a consumer of a busy stream pauses to let a batch accumulate, and the smallest
-    /// `bufferSize` that allows it (at 10 million events/s even a pause stretched to 1 ms by the
-    /// scheduler fills under two thirds of it).
-    @usableFromInline static var batchPause: Duration { .microseconds(100) }
+    /// How long a consumer of a busy stream pauses to let a batch accumulate: the time a stream
+    /// of 64 million events/s takes to fill its buffer (256 µs at the smallest buffer that allows
+    /// pausing, ``pauseMinimumBuffer``), at most 1 ms. So a writer at 10 million events/s fills
+    /// at most a sixth of the buffer per pause — under half even when the scheduler stretches
+    /// the pause ×2 — while the consumer wakes a few thousand times a second at most: each
+    /// wake-up (a timer and a thread switch, ~10 µs) is paid once per batch, not per event.
+    @usableFromInline var batchPause: Duration {
+        .nanoseconds(Int64(min(subscription.bufferSize, 64_000)) &* 1_000 / 64)
+    }
     @usableFromInline static var pauseMinimumBuffer: UInt64 { 16_384 }
 
     /// How far ahead of the cursor a batch is awaited.
@@ -162,7 +187,7 @@ struct RingCursor<Value: Sendable> {
 
     /// Parks until the next event may be there; follows the hub to a larger ring if it grew.
     @usableFromInline
-    mutating func waitForEvent() async {
+    nonisolated(nonsending) mutating func waitForEvent() async {
         let subscription = self.subscription
         let hub = subscription.hub
         await hub.waitForEvent(nextSequence, in: ring, consumer: subscription.id) { subscription.isEnded }
@@ -171,8 +196,11 @@ struct RingCursor<Value: Sendable> {
             ring = current
             cells = current.cells
         }
-        // A batch already waiting means the stream is fast again: poll next time.
-        if cells.isSettled(nextSequence &+ batchLag) {
+        // A batch already waiting means the stream is fast again: poll next time. With room to
+        // fall behind, pause for a batch next time whatever: otherwise a consumer faster than
+        // the writer parks after every event, and waking it costs the writer far more than
+        // the event itself (an idle stream costs one pause per wake-up).
+        if subscription.bufferSize >= Self.pauseMinimumBuffer || cells.isSettled(nextSequence &+ batchLag) {
             spinBudget = Self.maximumSpin
         }
     }

@@ -67,11 +67,21 @@ public final class Watch<Value: Sendable>: AsyncSequence, Sendable {
             self.external = external
         }
 
+        /// The next event, or `nil` when the stream ended. Runs in the caller's isolation, so
+        /// an event already copied from the ring is handed over without an executor hop.
+        @inlinable
+        public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws -> Event<Value>? {
+            if ring != nil {
+                if let event = ring!.nextBuffered() { return event }
+                return try await ring!.next()
+            }
+            return try await external?.next()
+        }
+
         /// The next event, or `nil` when the stream ended.
         @inlinable
         public mutating func next() async throws -> Event<Value>? {
-            if ring != nil { return try await ring!.next() }
-            return try await external?.next()
+            try await next(isolation: nil)
         }
     }
 }
