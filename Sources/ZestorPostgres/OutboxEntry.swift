@@ -5,7 +5,8 @@ public import Zestor
 ///
 /// Rows are appended in the transaction that changed `zestor_kv` — one per mutation that changed
 /// a row (an upsert whose version was newer, a delete that removed a row; ignored mutations leave
-/// none) — and a trigger sends `NOTIFY zestor_events, '<ns_id>:<id>'` for each. Within a namespace,
+/// none) — and a trigger sends `NOTIFY zestor_events, '<ns_id>:<largest id>'` once per inserting
+/// statement and namespace. Within a namespace,
 /// ids grow in commit order: writers hold a per-namespace advisory lock for their transaction, so
 /// a reader that has seen id N will never see a smaller id appear later.
 public struct OutboxEntry: Sendable, Hashable {

@@ -5,7 +5,7 @@ import Synchronization
 
 /// A ``PersistenceBackend`` over PostgreSQL, compatible with the Go zestor postgres store:
 /// `zestor_kv(ns_id, kind, key, value BYTEA, version, updated_at)` and `zestor_outbox` with a
-/// trigger that notifies channel `zestor_events` for each outbox row.
+/// trigger that notifies channel `zestor_events` once per statement that appends outbox rows.
 ///
 /// **Namespaces** isolate tenants completely: every statement filters on `ns_id`, so rows,
 /// outbox entries and counts of other namespaces are never read or written.
@@ -18,7 +18,8 @@ import Synchronization
 ///
 /// **Writes**: ``commit(_:)`` updates `zestor_kv` and appends the outbox rows in one
 /// transaction, sending each run of distinct keys as a single multi-row statement over
-/// `unnest` of binary arrays. Every statement is parameterized; values travel as binary `bytea`.
+/// `unnest` of binary arrays; a batch of one run (the usual group commit) takes one round trip.
+/// Every statement is parameterized; values travel as binary `bytea`.
 ///
 /// Errors are ``PostgresError`` values (SQLSTATE, message, statement); after ``close()`` every
 /// call throws ``PostgresError/backendClosed``.

@@ -14,6 +14,9 @@ final class PostgresConnection {
     private var handle: OpaquePointer?
     /// SQL → name of the statements prepared in the current session (emptied by ``reset()``).
     private var preparedStatements: [String: String] = [:]
+    /// Set when a pipeline could not be left (its results were not all read): the session is
+    /// unusable until ``reset()``, so ``isBroken`` reports it.
+    private var pipelineStuck = false
 
     /// Connects to `url` (a `postgres://` URL or a `key=value` connection string). The
     /// `connectTimeout` and `tcpUserTimeout` (whole seconds / milliseconds) and the application
@@ -58,10 +61,11 @@ final class PostgresConnection {
         return "\(host):\(port)/\(database)"
     }
 
-    /// Whether libpq considers the connection broken (`CONNECTION_BAD`).
+    /// Whether the connection is unusable until ``reset()``: libpq considers it broken
+    /// (`CONNECTION_BAD`), or a pipeline could not be left.
     var isBroken: Bool {
         guard let handle else { return true }
-        return PQstatus(handle) != CONNECTION_OK
+        return pipelineStuck || PQstatus(handle) != CONNECTION_OK
     }
 
     /// Whether a transaction block is open (or failed and awaits ROLLBACK).
@@ -81,6 +85,7 @@ final class PostgresConnection {
     func reset() throws {
         let connection = try openHandle()
         preparedStatements.removeAll()
+        pipelineStuck = false
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
             throw PostgresError(message: "cannot reconnect: \(Self.errorMessage(connection))")
@@ -95,44 +100,105 @@ final class PostgresConnection {
     @discardableResult
     func execute(_ sql: String, _ parameters: [PostgresParameter] = [], prepared: Bool = false) throws -> PostgresResult {
         let connection = try openHandle()
-        let types = parameters.map(\.typeOID)
-        var statementName: String?
-        if prepared {
-            if let name = preparedStatements[sql] {
-                statementName = name
-            } else {
-                let name = "zestor_\(preparedStatements.count)"
-                _ = try check(PQprepare(connection, name, sql, Int32(types.count), types), sql: sql)
-                preparedStatements[sql] = name
-                statementName = name
-            }
-        }
-        var buffer: [UInt8] = []
-        var offsets: [Int] = []
-        var lengths: [Int32] = []
-        offsets.reserveCapacity(parameters.count)
-        lengths.reserveCapacity(parameters.count)
-        for (index, parameter) in parameters.enumerated() {
-            let start = buffer.count
-            parameter.encode(into: &buffer)
-            guard let length = Int32(exactly: buffer.count - start) else {
-                throw PostgresError(sqlState: "54000", message: "parameter $\(index + 1) is \(buffer.count - start) bytes; "
-                                    + "the protocol allows at most \(Int32.max)", statement: sql)
-            }
-            offsets.append(start)
-            lengths.append(length)
-        }
-        buffer.append(0)  // so that every value, even an empty one, has a valid non-NULL address
-        let formats = [Int32](repeating: 1, count: parameters.count)
-        let result = buffer.withUnsafeBufferPointer { bytes -> OpaquePointer? in
-            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            let values: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
+        let statementName = prepared ? try preparedName(of: sql, parameters) : nil
+        let result = try EncodedParameters(parameters, sql: sql).withPointers { values, lengths, formats -> OpaquePointer? in
             if let statementName {
                 return PQexecPrepared(connection, statementName, Int32(parameters.count), values, lengths, formats, 1)
             }
-            return PQexecParams(connection, sql, Int32(parameters.count), types, values, lengths, formats, 1)
+            return PQexecParams(connection, sql, Int32(parameters.count), parameters.map(\.typeOID), values, lengths,
+                                formats, 1)
         }
         return try check(result, sql: sql)
+    }
+
+    /// Runs `statement`, prepared once per session (see ``execute(_:_:prepared:)``).
+    @discardableResult
+    func execute(_ statement: PostgresStatement) throws -> PostgresResult {
+        try execute(statement.sql, statement.parameters, prepared: true)
+    }
+
+    /// Runs `statements` (each prepared once per session) in one round trip: libpq pipeline mode
+    /// sends them all, then one `Sync`. Outside a transaction block they form one implicit
+    /// transaction, committed at the `Sync`
+    /// when every statement succeeded and rolled back entirely otherwise. Returns the statements'
+    /// results in order; throws the first failure (later statements are skipped by the server).
+    /// When sending fails, no `Sync` goes out and the session is given up (``isBroken``): closing
+    /// it rolls back whatever was sent. Afterwards the connection is out of pipeline mode again,
+    /// or ``isBroken``.
+    ///
+    /// The server executes a statement only once it received all of it and sends its results
+    /// while this thread may still be sending the next one; with a blocking socket, a statement
+    /// whose results could fill the socket buffers followed by a large one could deadlock. So
+    /// only the last statement may return more than a few rows.
+    func executePipeline(_ statements: [PostgresStatement]) throws -> [PostgresResult] {
+        let connection = try openHandle()
+        guard PQtransactionStatus(connection) == PQTRANS_IDLE else {
+            throw PostgresError(message: "a pipeline must start outside a transaction block",
+                                statement: statements.first?.sql)
+        }
+        let names = try statements.map { try preparedName(of: $0.sql, $0.parameters) }
+        let encoded = try statements.map { try EncodedParameters($0.parameters, sql: $0.sql) }
+        guard PQenterPipelineMode(connection) == 1 else {
+            throw PostgresError(message: Self.errorMessage(connection), statement: statements.first?.sql)
+        }
+        for (index, statement) in statements.enumerated() {
+            let count = Int32(statement.parameters.count)
+            let queued = encoded[index].withPointers { values, lengths, formats in
+                PQsendQueryPrepared(connection, names[index], count, values, lengths, formats, 1)
+            }
+            guard queued == 1 else {
+                pipelineStuck = true
+                throw PostgresError(message: Self.errorMessage(connection), statement: statement.sql)
+            }
+        }
+        guard PQpipelineSync(connection) == 1 else {
+            pipelineStuck = true
+            throw PostgresError(message: Self.errorMessage(connection), statement: statements.last?.sql)
+        }
+        var results: [PostgresResult] = []
+        var firstError: PostgresError?
+        for statement in statements {
+            // One result per statement, then NULL; a broken connection gives NULL at once.
+            var result: OpaquePointer?
+            while let next = PQgetResult(connection) {
+                if result == nil { result = next } else { PQclear(next) }
+            }
+            guard let result else {
+                firstError = firstError ?? PostgresError(message: "connection lost: \(Self.errorMessage(connection))",
+                                                         statement: statement.sql)
+                break
+            }
+            switch PQresultStatus(result) {
+            case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                results.append(PostgresResult(handle: result, sql: statement.sql))
+            case PGRES_PIPELINE_ABORTED:
+                PQclear(result)
+            default:
+                firstError = firstError ?? Self.error(of: result, connection: connection, sql: statement.sql)
+                PQclear(result)
+            }
+        }
+        // Up to the Sync's own result: the implicit transaction has ended, committed unless a
+        // statement failed; an error of the commit itself comes before it (then a NULL).
+        var ends = 0
+        while PQstatus(connection) == CONNECTION_OK, ends < 2 {
+            guard let next = PQgetResult(connection) else {
+                ends += 1
+                continue
+            }
+            let status = PQresultStatus(next)
+            if status != PGRES_PIPELINE_SYNC {
+                firstError = firstError ?? Self.error(of: next, connection: connection, sql: statements.last?.sql ?? "")
+            }
+            PQclear(next)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if PQexitPipelineMode(connection) != 1 {
+            pipelineStuck = true
+            firstError = firstError ?? PostgresError(message: Self.errorMessage(connection), statement: statements.last?.sql)
+        }
+        if let firstError { throw firstError }
+        return results
     }
 
     /// Runs fixed SQL — possibly several `;`-separated statements — with the simple query
@@ -169,6 +235,17 @@ final class PostgresConnection {
     private func openHandle() throws -> OpaquePointer {
         guard let handle else { throw PostgresError.backendClosed }
         return handle
+    }
+
+    /// The session's name for `sql`, preparing it (`PQprepare`) on first use.
+    private func preparedName(of sql: String, _ parameters: [PostgresParameter]) throws -> String {
+        if let name = preparedStatements[sql] { return name }
+        let connection = try openHandle()
+        let name = "zestor_\(preparedStatements.count)"
+        let types = parameters.map(\.typeOID)
+        _ = try check(PQprepare(connection, name, sql, Int32(types.count), types), sql: sql)
+        preparedStatements[sql] = name
+        return name
     }
 
     /// Turns a `PGresult*` into a ``PostgresResult`` or a thrown ``PostgresError`` (freeing it).

@@ -81,27 +81,39 @@ final class ZestorPostgresTables {
     /// Applies `mutations` in one transaction — `zestor_kv` and the outbox together — holding the
     /// namespace's advisory lock; on any failure rolls back and rethrows. An empty batch does
     /// nothing. Afterwards prunes the outbox when due.
+    ///
+    /// A batch that is one run (the usual group commit) costs one round trip: lock and run are
+    /// pipelined as one implicit transaction (``PostgresConnection/executePipeline(_:)``). Longer
+    /// batches run statement by statement inside `BEGIN` … `COMMIT`.
     func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws -> CommitReport {
         try prepareConnection()
         guard !mutations.isEmpty else { return .allApplied }
         var report = CommitReport()
-        try connection.executeScript(ZestorPostgresSQL.begin)
-        do {
-            try connection.execute(ZestorPostgresSQL.advisoryLock,
-                                   [.int64(Int64(ZestorPostgresSQL.namespaceLockClass)), .int64(Self.lockID(namespace))],
-                                   prepared: true)
-            switch strategy {
-            case .multiRow:
-                for run in try Self.runs(of: mutations) { report.staleUpserts += try applyRun(run) }
-            case .perRow:
-                for (index, mutation) in mutations.enumerated() where try !applyOne(mutation) {
-                    report.staleUpserts.append(index)
+        let lock = PostgresStatement(sql: ZestorPostgresSQL.advisoryLock, parameters: [
+            .int64(Int64(ZestorPostgresSQL.namespaceLockClass)), .int64(Self.lockID(namespace)),
+        ])
+        let runs = strategy == .multiRow ? try Self.runs(of: mutations) : []
+        if runs.count == 1 {
+            let run = runs[0]
+            let results = try connection.executePipeline([lock, try runStatement(run)])
+            report.staleUpserts = staleUpserts(of: run, written: results[1])
+        } else {
+            try connection.executeScript(ZestorPostgresSQL.begin)
+            do {
+                try connection.execute(lock)
+                switch strategy {
+                case .multiRow:
+                    for run in runs { report.staleUpserts += try applyRun(run) }
+                case .perRow:
+                    for (index, mutation) in mutations.enumerated() where try !applyOne(mutation) {
+                        report.staleUpserts.append(index)
+                    }
                 }
+                try connection.executeScript(ZestorPostgresSQL.commit)
+            } catch {
+                rollbackIfNeeded(after: error)
+                throw error
             }
-            try connection.executeScript(ZestorPostgresSQL.commit)
-        } catch {
-            rollbackIfNeeded(after: error)
-            throw error
         }
         pruneIfDue()
         return report
@@ -243,28 +255,49 @@ final class ZestorPostgresTables {
     /// Runs one multi-row statement; returns the positions (in the whole batch) of the run's
     /// upserts that were left alone because the stored version was not older.
     private func applyRun(_ run: ArraySlice<PersistedMutation>) throws -> [Int] {
-        var etypes: [String] = [], kinds: [String] = [], keys: [String] = []
+        staleUpserts(of: run, written: try connection.execute(try runStatement(run)))
+    }
+
+    /// The multi-row statement for `run`: ``ZestorPostgresSQL/upsertRun`` when it holds upserts
+    /// only, else ``ZestorPostgresSQL/applyRun``, with deletes and upserts apart, each with its
+    /// position in the run.
+    private func runStatement(_ run: ArraySlice<PersistedMutation>) throws -> PostgresStatement {
+        var deleteKinds: [String] = [], deleteKeys: [String] = [], deletePositions: [Int64] = []
+        var upsertKinds: [String] = [], upsertKeys: [String] = [], upsertPositions: [Int64] = []
         var values: [[UInt8]] = [], versions: [Int64] = []
-        etypes.reserveCapacity(run.count); kinds.reserveCapacity(run.count); keys.reserveCapacity(run.count)
-        values.reserveCapacity(run.count); versions.reserveCapacity(run.count)
-        for mutation in run {
+        upsertKinds.reserveCapacity(run.count); upsertKeys.reserveCapacity(run.count)
+        upsertPositions.reserveCapacity(run.count); values.reserveCapacity(run.count); versions.reserveCapacity(run.count)
+        for (position, mutation) in run.enumerated() {
             switch mutation {
             case .upsert(let row):
-                etypes.append(OutboxEntry.Operation.upsert.rawValue)
+                upsertKinds.append(row.kind)
+                upsertKeys.append(row.key)
                 values.append(row.value)
                 versions.append(try Self.storableVersion(row, statement: ZestorPostgresSQL.applyRun))
-            case .delete:
-                etypes.append(OutboxEntry.Operation.delete.rawValue)
-                values.append([])
-                versions.append(0)
+                upsertPositions.append(Int64(position))
+            case .delete(let kind, let key):
+                deleteKinds.append(kind)
+                deleteKeys.append(key)
+                deletePositions.append(Int64(position))
             }
-            kinds.append(mutation.kind)
-            keys.append(mutation.key)
         }
-        let written = try connection.execute(ZestorPostgresSQL.applyRun, [
-            .int64(namespace), .text(origin), .textArray(etypes), .textArray(kinds), .textArray(keys),
-            .byteaArray(values), .int64Array(versions),
-        ], prepared: true)
+        if deleteKeys.isEmpty {
+            return PostgresStatement(sql: ZestorPostgresSQL.upsertRun, parameters: [
+                .int64(namespace), .text(origin),
+                .textArray(upsertKinds), .textArray(upsertKeys), .byteaArray(values), .int64Array(versions),
+            ])
+        }
+        return PostgresStatement(sql: ZestorPostgresSQL.applyRun, parameters: [
+            .int64(namespace), .text(origin),
+            .textArray(deleteKinds), .textArray(deleteKeys), .int64Array(deletePositions),
+            .textArray(upsertKinds), .textArray(upsertKeys), .byteaArray(values), .int64Array(versions),
+            .int64Array(upsertPositions),
+        ])
+    }
+
+    /// The positions (in the whole batch) of the upserts of `run` that wrote no outbox row:
+    /// `written` holds (kind, key, etype) of the outbox rows the run's statement wrote.
+    private func staleUpserts(of run: ArraySlice<PersistedMutation>, written: PostgresResult) -> [Int] {
         // Keys are distinct within a run, so (kind, key) of the outbox rows names what was written.
         var upserted = Set<KindKey>()
         for row in 0..<written.rowCount where written.text(row, 2) == OutboxEntry.Operation.upsert.rawValue {

@@ -52,6 +52,23 @@ struct ChangeFeedTests {
         try await stranger.close()
     }
 
+    @Test("one notification per statement still delivers every row of a large commit, in order")
+    func deliversLargeCommit() async throws {
+        let namespace = randomNamespace()
+        let other = try PostgresBackend(url: postgresURL, namespace: namespace)
+        let me = try PostgresBackend(url: postgresURL, namespace: namespace)
+        let stream = try #require(me.externalChanges())
+        // More rows than one statement (run) and than one drain page hold.
+        let count = ZestorPostgresTables.maxRunLength * 2 + ChangeFeed.drainLimit / 2
+        let batch = (0..<count).map { PersistedMutation.upsert(row("k", "key\($0)", [UInt8(truncatingIfNeeded: $0)], 1)) }
+        try await other.commit(batch)
+        try await other.commit([.delete(kind: "k", key: "key0")])
+        let received = try await collect(stream, count: count + 1)
+        #expect(received == batch + [.delete(kind: "k", key: "key0")])
+        try await me.close()
+        try await other.close()
+    }
+
     @Test("starts from the outbox high-water mark taken at open")
     func catchesUpFromOpen() async throws {
         let namespace = randomNamespace()

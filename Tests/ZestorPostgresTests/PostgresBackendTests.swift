@@ -40,25 +40,48 @@ private func withBackend(
     try await backend.close()
 }
 
+/// Runs `body` with a URL whose sessions use a fresh schema of their own (`search_path`), so
+/// that tests changing triggers leave the other tests' tables alone; drops the schema afterwards.
+private func withPrivateSchema(_ body: (_ url: String) async throws -> Void) async throws {
+    let schema = "zestor_test_\(UInt64.random(in: 0...UInt64.max))"
+    let separator = postgresURL.contains("?") ? "&" : "?"
+    let url = postgresURL + separator + "options=-csearch_path%3D" + schema
+    let admin = try PostgresBackend(url: postgresURL, namespace: randomNamespace(), options: .init(poolSize: 1))
+    _ = try await admin.query("CREATE SCHEMA \(schema)", columns: 0)
+    do {
+        try await body(url)
+    } catch {
+        _ = try? await admin.query("DROP SCHEMA \(schema) CASCADE", columns: 0)
+        try? await admin.close()
+        throw error
+    }
+    _ = try await admin.query("DROP SCHEMA \(schema) CASCADE", columns: 0)
+    try await admin.close()
+}
+
 @Suite("PostgresBackend", .enabled(if: hasPostgres, "ZESTOR_POSTGRES_URL is not set"))
 struct PostgresBackendTests {
     @Test("open creates the tables, the index and the NOTIFY trigger")
     func schemaCreated() async throws {
         try await withBackend { backend in
             let tables = try await backend.query(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_name = ANY($1) ORDER BY 1",
+                """
+                SELECT table_name::text FROM information_schema.tables
+                WHERE table_schema = current_schema() AND table_name = ANY($1) ORDER BY 1
+                """,
                 [.textArray(["zestor_kv", "zestor_outbox"])], columns: 1)
             #expect(tables == [["zestor_kv"], ["zestor_outbox"]])
             let kvColumns = try await backend.query("""
                 SELECT column_name::text, data_type::text FROM information_schema.columns
-                WHERE table_name = $1 ORDER BY ordinal_position
+                WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
                 """, [.text("zestor_kv")], columns: 2)
             #expect(kvColumns == [
                 ["ns_id", "bigint"], ["kind", "text"], ["key", "text"], ["value", "bytea"],
                 ["version", "bigint"], ["updated_at", "timestamp with time zone"],
             ])
             let outboxColumns = try await backend.query("""
-                SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position
+                SELECT column_name::text FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
                 """, [.text("zestor_outbox")], columns: 1)
             #expect(outboxColumns.map { $0[0] ?? "" } == ["id", "ns_id", "kind", "key", "etype", "value", "version", "origin", "at"])
             let primaryKey = try await backend.query("""
@@ -73,9 +96,14 @@ struct PostgresBackendTests {
                 WHERE tgrelid = 'zestor_outbox'::regclass AND NOT tgisinternal
                 """, columns: 2)
             #expect(trigger.count == 1)
-            #expect(trigger.first?[1]?.contains("AFTER INSERT ON public.zestor_outbox FOR EACH ROW EXECUTE FUNCTION zestor_notify()") == true)
+            #expect(trigger.first?[1]?.contains("""
+                AFTER INSERT ON public.zestor_outbox REFERENCING NEW TABLE AS zestor_outbox_inserted \
+                FOR EACH STATEMENT EXECUTE FUNCTION zestor_notify_statement()
+                """) == true, "\(trigger)")
             let index = try await backend.query(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = $1", [.text("zestor_outbox_ns_id_idx")], columns: 1)
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
+                [.text("zestor_outbox_ns_id_idx")], columns: 1)
+            #expect(index.count == 1)
             #expect(index.first?.first??.contains("(ns_id, id)") == true)
         }
     }
@@ -137,6 +165,49 @@ struct PostgresBackendTests {
             #expect(outbox.map { "\($0.etype.rawValue) \($0.key) \($0.version)" } == [
                 "upsert x 1", "delete x 1", "upsert x 3", "upsert y 1", "delete y 1", "upsert z 1", "upsert z 2",
             ])
+        }
+    }
+
+    @Test("a batch of 20,000 deletes and upserts applies in order and reports only its stale upserts")
+    func largeMixedBatch() async throws {
+        try await withBackend { backend in
+            let count = 20_000
+            try await backend.commit((0..<count).map { .upsert(row("k", "key\($0)", [1], 1)) }
+                + (0..<1_000).map { .upsert(row("s", "stale\($0)", [5], 5)) })
+            let seeded = try await backend.outboxHighWaterMark()
+            var batch: [PersistedMutation] = []
+            var expectedStale: [Int] = []
+            var expectedOutbox: [String] = []
+            for index in 0..<count {
+                if index.isMultiple(of: 2) {
+                    batch.append(.delete(kind: "k", key: "key\(index)"))
+                    expectedOutbox.append("delete k/key\(index) 1")
+                } else {
+                    batch.append(.upsert(row("k", "key\(index)", [2], 2)))
+                    expectedOutbox.append("upsert k/key\(index) 2")
+                }
+                if index.isMultiple(of: 20) {
+                    let extra = index / 20
+                    batch.append(.delete(kind: "k", key: "missing\(extra)"))  // removes nothing: no outbox row
+                    batch.append(.upsert(row("n", "new\(extra)", [3], 1)))
+                    expectedOutbox.append("upsert n/new\(extra) 1")
+                    expectedStale.append(batch.count)
+                    batch.append(.upsert(row("s", "stale\(extra)", [4], 3)))  // older than stored: stale
+                }
+            }
+            let report = try await backend.commit(batch)
+            #expect(report.staleUpserts == expectedStale)
+
+            let rows = try await backend.loadAll()
+            let expectedRows = (0..<count).filter { !$0.isMultiple(of: 2) }.map { row("k", "key\($0)", [2], 2) }
+                + (0..<(count / 20)).map { row("n", "new\($0)", [3], 1) }
+                + (0..<1_000).map { row("s", "stale\($0)", [5], 5) }
+            #expect(sorted(rows) == sorted(expectedRows))
+            let outbox = try await backend.outbox(after: seeded, limit: 100_000)
+            #expect(outbox.map { "\($0.etype.rawValue) \($0.kind)/\($0.key) \($0.version)" } == expectedOutbox)
+            #expect(outbox.map(\.id) == outbox.map(\.id).sorted())
+            #expect(outbox.filter { $0.etype == .upsert }.allSatisfy { $0.value == ($0.kind == "n" ? [3] : [2]) })
+            #expect(outbox.filter { $0.etype == .delete }.allSatisfy { $0.value == nil })
         }
     }
 
@@ -279,17 +350,113 @@ struct PostgresBackendTests {
         try await other.close()
     }
 
-    @Test("the trigger notifies zestor_events with ns_id:id for every outbox row")
+    @Test("the trigger notifies zestor_events with ns_id:largest id once per outbox statement")
     func triggerNotifies() async throws {
         try await withBackend { backend in
             // LISTEN on the writer connection: notifications of its own commits arrive there too.
             _ = try await backend.query("LISTEN zestor_events", columns: 0)
+            func mine() async throws -> [String] {
+                try await backend.writerNotifications()
+                    .filter { $0.channel == "zestor_events" && $0.payload.hasPrefix("\(backend.namespace):") }
+                    .map(\.payload)
+            }
             try await backend.commit([.upsert(row("k", "a", [1], 1)), .upsert(row("k", "b", [1], 1))])
-            let ids = try await backend.outbox(after: 0, limit: 10).map(\.id)
-            let payloads = try await backend.writerNotifications()
-            let mine = payloads.filter { $0.channel == "zestor_events" && $0.payload.hasPrefix("\(backend.namespace):") }
-            #expect(mine.map(\.payload) == ids.map { "\(backend.namespace):\($0)" })
+            var ids = try await backend.outbox(after: 0, limit: 10).map(\.id)
+            #expect(ids.count == 2)
+            #expect(try await mine() == ["\(backend.namespace):\(ids[1])"])
+            // Two runs (the key repeats): two statements, each announcing its own largest id.
+            try await backend.commit([.upsert(row("k", "a", [2], 2)), .upsert(row("k", "c", [1], 1)),
+                                      .upsert(row("k", "a", [3], 3))])
+            ids = try await backend.outbox(after: ids[1], limit: 10).map(\.id)
+            #expect(ids.count == 3)
+            #expect(try await mine() == ["\(backend.namespace):\(ids[1])", "\(backend.namespace):\(ids[2])"])
+            // Nothing written (a stale upsert, a missing key): nothing announced.
+            try await backend.commit([.upsert(row("k", "a", [0], 1)), .delete(kind: "k", key: "missing")])
+            #expect(try await mine().isEmpty)
             _ = try await backend.query("UNLISTEN zestor_events", columns: 0)
+        }
+    }
+
+    @Test("opening replaces the per-row NOTIFY trigger of earlier versions by the per-statement one")
+    func upgradesRowTrigger() async throws {
+        try await withPrivateSchema { url in
+            let triggerSQL = """
+                SELECT (tgtype & 1)::text, tgfoid::regproc::text FROM pg_trigger
+                WHERE tgname = 'zestor_outbox_notify' AND tgrelid = to_regclass('zestor_outbox')
+                """
+            // What an earlier version left: the same tables with a trigger firing per row.
+            let old = try PostgresBackend(url: url, namespace: randomNamespace(), options: .init(poolSize: 1))
+            for statement in [
+                "DROP TRIGGER zestor_outbox_notify ON zestor_outbox",
+                """
+                CREATE OR REPLACE FUNCTION zestor_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+                BEGIN
+                    PERFORM pg_notify('zestor_events', NEW.ns_id::text || ':' || NEW.id::text);
+                    RETURN NEW;
+                END
+                $fn$
+                """,
+                """
+                CREATE TRIGGER zestor_outbox_notify AFTER INSERT ON zestor_outbox
+                    FOR EACH ROW EXECUTE FUNCTION zestor_notify()
+                """,
+            ] {
+                _ = try await old.query(statement, columns: 0)
+            }
+            #expect(try await old.query(triggerSQL, columns: 2) == [["1", "zestor_notify"]])
+            try await old.close()
+
+            let upgraded = try PostgresBackend(url: url, namespace: randomNamespace(), options: .init(poolSize: 1))
+            #expect(try await upgraded.query(triggerSQL, columns: 2) == [["0", "zestor_notify_statement"]])
+            _ = try await upgraded.query("LISTEN zestor_events", columns: 0)
+            try await upgraded.commit([.upsert(row("k", "a", [1], 1)), .upsert(row("k", "b", [1], 1))])
+            let last = try #require(try await upgraded.outbox(after: 0, limit: 10).last?.id)
+            let payloads = try await upgraded.writerNotifications()
+                .filter { $0.payload.hasPrefix("\(upgraded.namespace):") }.map(\.payload)
+            #expect(payloads == ["\(upgraded.namespace):\(last)"])
+            try await upgraded.close()
+            // Opening again finds the schema complete and leaves it alone.
+            let again = try PostgresBackend(url: url, namespace: randomNamespace(), options: .init(poolSize: 1))
+            #expect(try await again.query(triggerSQL, columns: 2) == [["0", "zestor_notify_statement"]])
+            try await again.close()
+        }
+    }
+
+    @Test("a commit that fails at COMMIT (a deferred constraint) applies nothing", arguments: [false, true])
+    func failsAtCommit(multiRun: Bool) async throws {
+        try await withPrivateSchema { url in
+            let backend = try PostgresBackend(url: url, namespace: randomNamespace(), options: .init(poolSize: 1))
+            for statement in [
+                """
+                CREATE FUNCTION zestor_test_reject() RETURNS trigger LANGUAGE plpgsql AS $fn$
+                BEGIN
+                    IF NEW.key = 'reject' THEN RAISE EXCEPTION 'rejected at commit' USING ERRCODE = '23514'; END IF;
+                    RETURN NULL;
+                END
+                $fn$
+                """,
+                """
+                CREATE CONSTRAINT TRIGGER zestor_test_reject AFTER INSERT OR UPDATE ON zestor_kv
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zestor_test_reject()
+                """,
+            ] {
+                _ = try await backend.query(statement, columns: 0)
+            }
+            let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
+                + [.upsert(row("k", "a", [2], 2)), .upsert(row("k", "reject", [1], 1))]
+            #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
+            let pidSQL = "SELECT pg_backend_pid()::text"
+            let session = try await backend.query(pidSQL, columns: 1)
+            let error = try await #require(throws: PostgresError.self) { try await backend.commit(batch) }
+            #expect(error.sqlState == "23514")
+            #expect(error.message.contains("rejected at commit"))
+            #expect(try await backend.loadAll().isEmpty)
+            #expect(try await backend.outbox(after: 0, limit: 10).isEmpty)
+            try await backend.commit([.upsert(row("k", "b", [1], 1))])
+            #expect(try await backend.loadAll() == [row("k", "b", [1], 1)])
+            // The failure was read to its end: the writer kept its session (no reconnect).
+            #expect(try await backend.query(pidSQL, columns: 1) == session)
+            try await backend.close()
         }
     }
 
@@ -378,6 +545,36 @@ struct PostgresBackendTests {
             }
             #expect(syntax.sqlState == "42601")
             #expect(syntax.statement == "SELEC 1")
+        }
+    }
+
+    @Test("a failed commit leaves no rows, no open transaction and no namespace lock", arguments: [false, true])
+    func failedCommitCleansUp(multiRun: Bool) async throws {
+        let namespace = randomNamespace()
+        let options = PostgresBackend.Options(operationTimeout: .seconds(2))
+        try await withBackend(namespace: namespace, options: options) { backend in
+            try await backend.commit([.upsert(row("k", "kept", [1], 1))])
+            // One run (lock and run in one round trip) or two (inside BEGIN … COMMIT); the server
+            // rejects the NUL in the last run's key after the first mutations were applied.
+            let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
+                + [.upsert(row("k", "a", [2], 2)), .upsert(row("k", "bad\u{0}", [1], 1))]
+            #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
+            let pidSQL = "SELECT pg_backend_pid()::text"
+            let session = try await backend.query(pidSQL, columns: 1)
+            let error = try await #require(throws: PostgresError.self) { try await backend.commit(batch) }
+            #expect(error.sqlState == "22021")
+            #expect(try await backend.query(pidSQL, columns: 1) == session)
+            #expect(try await backend.loadAll() == [row("k", "kept", [1], 1)])
+            #expect(try await backend.outbox(after: 0, limit: 10).count == 1)
+            // None was left open (aborted, it would reject this; open, it would have an xid).
+            #expect(try await backend.query("SELECT (pg_current_xact_id_if_assigned() IS NULL)::text", columns: 1)
+                == [["true"]])
+            // The namespace lock went with the transaction: another writer gets it (lock_timeout 2 s).
+            let other = try PostgresBackend(url: postgresURL, namespace: namespace, options: options)
+            try await other.commit([.upsert(row("k", "other", [1], 1))])
+            try await other.close()
+            try await backend.commit([.upsert(row("k", "a", [3], 3))])
+            #expect(sorted(try await backend.loadAll()).map(\.key) == ["a", "kept", "other"])
         }
     }
 
