@@ -18,7 +18,7 @@ struct RingCursor<Value: Sendable> {
     /// needs to suspend, so it yields every ``fairnessInterval`` events to let the other tasks
     /// of the cooperative pool (writers among them) run.
     @usableFromInline var eventsSinceSuspension = 0
-    @usableFromInline static var fairnessInterval: Int { 256 }
+    @usableFromInline static var fairnessInterval: Int { 1_024 }
     /// How long the cursor polls for the next event before parking (see ``spinUntilSettled()``).
     @usableFromInline var spinBudget: Duration = .microseconds(5)
     /// Events copied from the ring by the last batch read (``RingCells/readBatch(from:limit:into:)``)
