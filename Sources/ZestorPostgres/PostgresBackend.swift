@@ -96,6 +96,11 @@ public final class PostgresBackend: PersistenceBackend {
     /// Upserts only replace rows with a lower version; deletes remove the row. Every mutation
     /// that changed a row appends an outbox row (see ``OutboxEntry``). On failure the
     /// transaction is rolled back and the ``PostgresError`` rethrown.
+    ///
+    /// When the connection is lost during the commit, so that the server may have committed
+    /// without the reply arriving, the writer reconnects and reads back the outbox rows of its own
+    /// ``origin``: a batch that committed returns its report (logged at warning); one that did
+    /// not, or whose outcome cannot be found out, throws the connection failure.
     @discardableResult
     public func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport {
         try await writer.run { try $0.commit(mutations) }
@@ -172,6 +177,17 @@ public final class PostgresBackend: PersistenceBackend {
     @discardableResult
     func commit(_ mutations: [PersistedMutation], strategy: ZestorPostgresTables.CommitStrategy) async throws -> CommitReport {
         try await writer.run { try $0.commit(mutations, strategy: strategy) }
+    }
+
+    /// ``ZestorPostgresTables/resolveInDoubtCommit(_:after:)`` on the writer (tests): whether
+    /// `mutations` committed with own outbox ids above `lowerBound`.
+    func resolveInDoubtCommit(_ mutations: [PersistedMutation], after lowerBound: Int64) async throws -> CommitReport? {
+        try await writer.run { try $0.resolveInDoubtCommit(mutations, after: lowerBound) }
+    }
+
+    /// ``ZestorPostgresTables/lastOwnOutboxID`` of the writer (tests).
+    func writerLastOwnOutboxID() async throws -> Int64? {
+        try await writer.run { $0.lastOwnOutboxID }
     }
 
     /// The `NOTIFY` messages queued on the writer connection (tests).

@@ -117,7 +117,7 @@ enum ZestorPostgresSQL {
     /// commit: about 0.2 ms, more than running it takes.)
     ///
     /// Parameters: ns, origin, kinds, keys (`text[]`), values (`bytea[]`), versions (`int8[]`).
-    /// Columns of the result: kind, key, etype of each outbox row written, as for ``applyRun``.
+    /// Columns of the result: kind, key, etype, id of each outbox row written, as for ``applyRun``.
     static let upsertRun = """
         WITH upserts AS MATERIALIZED (
             SELECT u.* FROM unnest($3::text[], $4::text[], $5::bytea[], $6::int8[])
@@ -134,7 +134,7 @@ enum ZestorPostgresSQL {
         SELECT $1, w.kind, w.key, 'upsert', u.value, w.version, $2
         FROM upserted AS w JOIN upserts AS u ON u.kind = w.kind AND u.key = w.key
         ORDER BY u.n
-        RETURNING kind, key, etype
+        RETURNING kind, key, etype, id
         """
 
     /// One multi-row statement for a run of mutations whose keys are distinct: deletes and
@@ -144,7 +144,7 @@ enum ZestorPostgresSQL {
     /// Parameters: ns, origin; the deletes: kinds, keys (`text[]`), positions (`int8[]`); the
     /// upserts: kinds, keys (`text[]`), values (`bytea[]`), versions, positions (`int8[]`). A
     /// position is the mutation's index in the run; the outbox rows are inserted in its order.
-    /// Columns of the result: kind, key, etype of each outbox row written.
+    /// Columns of the result: kind, key, etype, id of each outbox row written.
     ///
     /// Linear in the run whatever the planner estimates (unnest of a parameter is estimated at
     /// 10 rows in a generic plan, a namespace missing from the statistics at 1 row):
@@ -180,7 +180,7 @@ enum ZestorPostgresSQL {
         )
         INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin)
         SELECT $1, w.kind, w.key, w.etype, w.value, w.version, $2 FROM written AS w ORDER BY w.n
-        RETURNING kind, key, etype
+        RETURNING kind, key, etype, id
         """
 
     // Per-row statements: the reference for `applyRun` (tests compare both strategies).
@@ -211,6 +211,14 @@ enum ZestorPostgresSQL {
     static let selectOutbox = """
         SELECT id, kind, key, etype, value, version, origin FROM zestor_outbox \
         WHERE ns_id = $1 AND id > $2 ORDER BY id LIMIT $3
+        """
+
+    /// Parameters: ns, origin, after id, limit. Columns: id, kind, key, etype, version of the
+    /// namespace's outbox rows written by `origin` with an id above `after`, in id order: what a
+    /// commit whose outcome is unknown wrote (see ``ZestorPostgresTables/resolveInDoubtCommit(_:after:)``).
+    static let selectOwnOutbox = """
+        SELECT id, kind, key, etype, version FROM zestor_outbox \
+        WHERE ns_id = $1 AND origin = $2 AND id > $3 ORDER BY id LIMIT $4
         """
 
     /// Parameters: ns. Column: the largest outbox id of the namespace, 0 when it has none.

@@ -9,8 +9,10 @@ import Zestor
 /// created, used and closed only on its ``ConnectionWorker``'s thread (``ThreadConfined``).
 ///
 /// A broken connection (server restart, network loss) is reset at the start of the next call;
-/// the call that saw it break throws and is never retried here, since a lost `COMMIT` reply
-/// leaves unknown whether the transaction committed.
+/// the call that saw it break throws and is never retried here. A commit whose reply was lost
+/// with the connection is settled instead: ``commit(_:strategy:)`` reconnects and reads back its
+/// own outbox rows (``resolveInDoubtCommit(_:after:)``), so it throws only when the batch did not
+/// commit or its outcome could not be found out.
 final class ZestorPostgresTables {
     /// How ``commit(_:)`` sends a batch.
     enum CommitStrategy: Sendable {
@@ -34,6 +36,20 @@ final class ZestorPostgresTables {
     private var lastPrune: ContinuousClock.Instant?
     /// How many times the connection was reset: a new session, without the old one's `LISTEN`.
     private(set) var resetCount = 0
+    /// The largest id of the outbox rows this writer wrote, as far as it knows (every outbox row
+    /// with its ``origin`` has an id at most this); `nil` while unknown: before the first commit,
+    /// after a ``CommitStrategy/perRow`` commit (its statements return no ids) and after a commit
+    /// whose outcome stayed unknown. Then the next commit reads the namespace's high-water mark
+    /// (``outboxHighWaterMark()``) instead, which bounds this writer's committed rows as well.
+    ///
+    /// Why own rows above it belong to the commit in flight, or to none: outbox rows with this
+    /// ``origin`` are written only by ``commit(_:strategy:)`` of one instance — the backend's
+    /// single writer connection (its read connections and change feed share the origin but never
+    /// append to the outbox) — one commit at a time (the writer's thread runs jobs in order), each
+    /// in a transaction holding the namespace's advisory lock. So a commit draws its outbox ids
+    /// from the id sequence after every earlier own commit ended, and they exceed every earlier
+    /// own id, and every id committed in the namespace before it (the high-water mark).
+    private(set) var lastOwnOutboxID: Int64?
     private var isClosed = false
 
     /// Connects, configures the session and, with `createSchema`, creates the schema if missing.
@@ -85,25 +101,52 @@ final class ZestorPostgresTables {
     /// A batch that is one run (the usual group commit) costs one round trip: lock and run are
     /// pipelined as one implicit transaction (``PostgresConnection/executePipeline(_:)``). Longer
     /// batches run statement by statement inside `BEGIN` … `COMMIT`.
+    ///
+    /// When the connection fails during the commit (``PostgresError/isConnectionFailure``, or the
+    /// session is gone), the server may have committed before the reply was lost: the commit
+    /// reconnects and settles it (``resolveInDoubtCommit(_:after:)``), returning the report of a
+    /// batch that committed and rethrowing the original error when it did not, or when that cannot
+    /// be found out. An SQL error with the session intact surely rolled back and is rethrown as is.
     func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws -> CommitReport {
         try prepareConnection()
         guard !mutations.isEmpty else { return .allApplied }
+        let lowerBound = try lastOwnOutboxID ?? outboxHighWaterMark()
+        let report: CommitReport
+        do {
+            let sent = try send(mutations, strategy: strategy)
+            report = sent.report
+            lastOwnOutboxID = strategy == .perRow ? nil : max(lowerBound, sent.largestOutboxID ?? lowerBound)
+        } catch let error as PostgresError where error.isConnectionFailure || connection.isBroken {
+            report = try settleAfterConnectionLoss(mutations, after: lowerBound, cause: error)
+        }
+        pruneIfDue()
+        return report
+    }
+
+    /// Sends `mutations` as one transaction (see ``commit(_:strategy:)``); returns the report and
+    /// the largest outbox id the statements wrote (`nil` when none, or for ``CommitStrategy/perRow``).
+    private func send(_ mutations: [PersistedMutation], strategy: CommitStrategy)
+        throws -> (report: CommitReport, largestOutboxID: Int64?) {
         var report = CommitReport()
-        let lock = PostgresStatement(sql: ZestorPostgresSQL.advisoryLock, parameters: [
-            .int64(Int64(ZestorPostgresSQL.namespaceLockClass)), .int64(Self.lockID(namespace)),
-        ])
+        var largestID: Int64?
+        let lock = namespaceLock()
         let runs = strategy == .multiRow ? try Self.runs(of: mutations) : []
         if runs.count == 1 {
             let run = runs[0]
             let results = try connection.executePipeline([lock, try runStatement(run)])
             report.staleUpserts = staleUpserts(of: run, written: results[1])
+            largestID = try Self.largestOutboxID(written: results[1])
         } else {
             try connection.executeScript(ZestorPostgresSQL.begin)
             do {
                 try connection.execute(lock)
                 switch strategy {
                 case .multiRow:
-                    for run in runs { report.staleUpserts += try applyRun(run) }
+                    for run in runs {
+                        let written = try connection.execute(try runStatement(run))
+                        report.staleUpserts += staleUpserts(of: run, written: written)
+                        if let id = try Self.largestOutboxID(written: written) { largestID = max(largestID ?? id, id) }
+                    }
                 case .perRow:
                     for (index, mutation) in mutations.enumerated() where try !applyOne(mutation) {
                         report.staleUpserts.append(index)
@@ -115,8 +158,114 @@ final class ZestorPostgresTables {
                 throw error
             }
         }
-        pruneIfDue()
+        return (report, largestID)
+    }
+
+    /// Settles a commit of `mutations` that lost its connection (``resolveInDoubtCommit(_:after:)``)
+    /// and logs the outcome at warning: returns the report when the batch committed, rethrows
+    /// `cause` when it did not or when that cannot be found out (the reconnect or the query
+    /// failed). Unless it committed, ``lastOwnOutboxID`` becomes unknown: the next commit re-reads
+    /// the high-water mark rather than trust a bound around a transaction of unknown fate.
+    private func settleAfterConnectionLoss(_ mutations: [PersistedMutation], after lowerBound: Int64,
+                                           cause: PostgresError) throws -> CommitReport {
+        let metadata: Logger.Metadata = ["namespace": "\(namespace)", "mutations": "\(mutations.count)", "cause": "\(cause)"]
+        let report: CommitReport?
+        do {
+            report = try resolveInDoubtCommit(mutations, after: lowerBound)
+        } catch {
+            lastOwnOutboxID = nil
+            logger.warning("commit outcome unknown after connection loss; cannot find it out",
+                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            throw cause
+        }
+        guard let report else {
+            lastOwnOutboxID = nil
+            logger.warning("commit outcome unknown after connection loss; it did not commit", metadata: metadata)
+            throw cause
+        }
+        logger.warning("commit outcome unknown after connection loss; it committed", metadata: metadata)
         return report
+    }
+
+    /// Whether `mutations` — a batch whose ``commit(_:strategy:)`` lost its connection while
+    /// ``lastOwnOutboxID`` (or the high-water mark) was `lowerBound` — committed: its report when
+    /// it did (and ``lastOwnOutboxID`` advances to its rows), `nil` when it did not. Throws when
+    /// the reconnect or the query fails.
+    ///
+    /// Reconnects if needed, then in one round trip takes the namespace's advisory lock — so a
+    /// transaction of the lost session that the server still runs ends first — and reads this
+    /// origin's outbox rows above `lowerBound` (``ZestorPostgresSQL/selectOwnOutbox``). By the
+    /// invariant of ``lastOwnOutboxID`` they can only be this batch's: none means it did not
+    /// commit, or committed without changing anything (all upserts stale, deletes of missing
+    /// keys), which a rethrown error reports truthfully; else ``matchCommitted(_:to:)`` rebuilds
+    /// the report. Rows that do not match the batch (the invariant broken, e.g. an origin shared
+    /// by two writers) are logged as an error and give `nil`.
+    func resolveInDoubtCommit(_ mutations: [PersistedMutation], after lowerBound: Int64) throws -> CommitReport? {
+        try prepareConnection()
+        let select = PostgresStatement(sql: ZestorPostgresSQL.selectOwnOutbox, parameters: [
+            .int64(namespace), .text(origin), .int64(lowerBound), .int64(Int64(mutations.count) + 1),
+        ])
+        let result = try connection.executePipeline([namespaceLock(), select])[1]
+        var rows: [OwnOutboxRow] = []
+        rows.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount {
+            rows.append(OwnOutboxRow(id: try result.int64(row, 0), kind: result.text(row, 1), key: result.text(row, 2),
+                                     etype: result.text(row, 3), version: try result.int64(row, 4)))
+        }
+        guard let last = rows.last else { return nil }
+        guard let report = Self.matchCommitted(mutations, to: rows) else {
+            logger.error("own outbox rows after a commit of unknown outcome do not match its batch", metadata: [
+                "namespace": "\(namespace)", "origin": "\(origin)", "after": "\(lowerBound)", "rows": "\(rows.count)",
+            ])
+            return nil
+        }
+        lastOwnOutboxID = max(lastOwnOutboxID ?? last.id, last.id)
+        return report
+    }
+
+    /// An outbox row this writer wrote, as ``resolveInDoubtCommit(_:after:)`` reads it back.
+    struct OwnOutboxRow: Sendable, Hashable {
+        var id: Int64
+        var kind: String
+        var key: String
+        var etype: String
+        var version: Int64
+    }
+
+    /// The report of `mutations` if `rows` (in id order) are exactly the outbox rows that batch
+    /// wrote; `nil` when `rows` is empty or is not.
+    ///
+    /// A commit appends one outbox row per mutation that changed a row, in mutation order (run
+    /// after run, each in position order). So walking the mutations, each takes the next row when
+    /// it matches: an upsert on (kind, key, `upsert`, version) — without one it was stale —, a
+    /// delete on (kind, key, `delete`) — the row's version is the removed row's, which the
+    /// mutation does not carry; without one it removed nothing. Taking a matching row is never
+    /// wrong although a key may repeat across the runs of a batch: after a mutation that changed
+    /// nothing, a later one of the same key can write that same row only once some write in
+    /// between changed the stored row (a delete lowering the version, an upsert creating it),
+    /// and that write's row comes first. Rows left over, or an `etype` other than these two,
+    /// mean the rows are not this batch's.
+    static func matchCommitted(_ mutations: [PersistedMutation], to rows: [OwnOutboxRow]) -> CommitReport? {
+        guard !rows.isEmpty else { return nil }
+        var report = CommitReport()
+        var next = rows.startIndex
+        for (index, mutation) in mutations.enumerated() {
+            let row = next < rows.endIndex ? rows[next] : nil
+            switch mutation {
+            case .upsert(let upsert):
+                if let row, row.etype == OutboxEntry.Operation.upsert.rawValue, row.kind == upsert.kind,
+                   row.key == upsert.key, Int64(exactly: upsert.version) == row.version {
+                    next += 1
+                } else {
+                    report.staleUpserts.append(index)
+                }
+            case .delete(let kind, let key):
+                if let row, row.etype == OutboxEntry.Operation.delete.rawValue, row.kind == kind, row.key == key {
+                    next += 1
+                }
+            }
+        }
+        return next == rows.endIndex ? report : nil
     }
 
     /// Up to `limit` outbox rows of the namespace with an id above `id`, in id order.
@@ -252,10 +401,12 @@ final class ZestorPostgresTables {
         }
     }
 
-    /// Runs one multi-row statement; returns the positions (in the whole batch) of the run's
-    /// upserts that were left alone because the stored version was not older.
-    private func applyRun(_ run: ArraySlice<PersistedMutation>) throws -> [Int] {
-        staleUpserts(of: run, written: try connection.execute(try runStatement(run)))
+    /// The namespace's advisory lock (``ZestorPostgresSQL/advisoryLock``), held until the
+    /// transaction ends.
+    private func namespaceLock() -> PostgresStatement {
+        PostgresStatement(sql: ZestorPostgresSQL.advisoryLock, parameters: [
+            .int64(Int64(ZestorPostgresSQL.namespaceLockClass)), .int64(Self.lockID(namespace)),
+        ])
     }
 
     /// The multi-row statement for `run`: ``ZestorPostgresSQL/upsertRun`` when it holds upserts
@@ -295,8 +446,18 @@ final class ZestorPostgresTables {
         ])
     }
 
+    /// The largest outbox id a run's statement wrote (`written` column 3), `nil` when it wrote none.
+    private static func largestOutboxID(written: PostgresResult) throws -> Int64? {
+        var largest: Int64?
+        for row in 0..<written.rowCount {
+            let id = try written.int64(row, 3)
+            largest = max(largest ?? id, id)
+        }
+        return largest
+    }
+
     /// The positions (in the whole batch) of the upserts of `run` that wrote no outbox row:
-    /// `written` holds (kind, key, etype) of the outbox rows the run's statement wrote.
+    /// `written` holds (kind, key, etype, id) of the outbox rows the run's statement wrote.
     private func staleUpserts(of run: ArraySlice<PersistedMutation>, written: PostgresResult) -> [Int] {
         // Keys are distinct within a run, so (kind, key) of the outbox rows names what was written.
         var upserted = Set<KindKey>()
