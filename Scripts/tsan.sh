@@ -11,6 +11,8 @@ ensure_packages "${LIBRARY_PACKAGES[@]}"
 
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 # The stress suite saturates both cores on purpose; the conformance cases bound every wait.
-# Under TSan's ~10x slowdown they would starve each other, so they run in separate processes.
+# Under TSan's ~10x slowdown they would starve each other, so the stress suite, the in-memory
+# suites and the durable suites (whose backends load both cores too) run in separate processes.
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests' "$@"
-swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|DurableStoreTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests' "$@"
