@@ -12,7 +12,8 @@
 # repository) holding its directory and port, so `stop` and `url` find it. `start` when the
 # recorded cluster still runs just prints its URL; `stop` without a cluster does nothing.
 # Tuned for tests: max_connections=500 (parallel tests open many backends), fsync=off (a throwaway
-# cluster need not survive a power loss).
+# cluster need not survive a power loss). ZESTOR_PG_FSYNC=on keeps PostgreSQL's durable defaults
+# (fsync on, synchronous_commit on), for benchmarks that should pay what production pays.
 # The server runs as user `postgres` (via runuser) when this script runs as root, since PostgreSQL
 # refuses to run as root; otherwise it runs as the calling user.
 set -euo pipefail
@@ -118,7 +119,7 @@ start() {
     for attempt in 1 2 3 4 5; do
         PORT="$(free_port)"
         if as_server_user "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=500 -c fsync=off" start >/dev/null; then
+            -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=500 -c fsync=${ZESTOR_PG_FSYNC:-off}" start >/dev/null; then
             started=1
             break
         fi

@@ -145,8 +145,14 @@ private final class Listener: @unchecked Sendable {
 
     /// Waits up to ``ChangeFeed/pollInterval`` for input; `true` when a notification for this
     /// namespace with an id above the last delivered one arrived.
+    ///
+    /// Notifications that reached the connection while a drain's queries ran were read off the
+    /// socket by libpq and sit in its queue, invisible to `poll`: they are taken first, or a
+    /// change committed during a drain would wait for the next notification (or the safety
+    /// drain) to be delivered.
     private func waitForNotifications() throws -> Bool {
         guard let tables else { return false }
+        if try announcesNewRows(tables.consumeNotifications()) { return true }
         var descriptor = pollfd(fd: tables.socket, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, ChangeFeed.pollInterval)
         if ready < 0 {
@@ -154,8 +160,13 @@ private final class Listener: @unchecked Sendable {
             throw PostgresError(message: "poll failed: errno \(errno)")
         }
         guard ready > 0 else { return false }
+        return try announcesNewRows(tables.consumeNotifications())
+    }
+
+    /// Whether one of `notifications` names this namespace and an outbox id not drained yet.
+    private func announcesNewRows(_ notifications: [(channel: String, payload: String)]) -> Bool {
         let prefix = "\(namespace):"
-        return try tables.consumeNotifications().contains { notification in
+        return notifications.contains { notification in
             guard notification.channel == ZestorPostgresSQL.channel, notification.payload.hasPrefix(prefix) else { return false }
             return Int64(notification.payload.dropFirst(prefix.count)).map { $0 > lastID } ?? true
         }
