@@ -110,6 +110,21 @@ enum ZestorPostgresSQL {
     /// Parameters: ns. Columns: kind, key, value, version.
     static let selectAll = "SELECT kind, key, value, version FROM zestor_kv WHERE ns_id = $1"
 
+    /// The forward-only upsert shared by ``upsertRun`` and ``applyRun``: a common table expression
+    /// named `upserted` over a CTE `upserts(kind, key, value, version, …)` of the run, writing a
+    /// row only when the stored version is older, and returning kind, key, version of each row
+    /// it wrote. `$1` is the namespace.
+    private static let upsertedCTE = """
+        upserted AS (
+                    INSERT INTO zestor_kv AS t (ns_id, kind, key, value, version, updated_at)
+                    SELECT $1, u.kind, u.key, u.value, u.version, now() FROM upserts AS u
+                    ON CONFLICT (ns_id, kind, key) DO UPDATE
+                        SET value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+                        WHERE t.version < EXCLUDED.version
+                    RETURNING t.kind, t.key, t.version
+                )
+        """
+
     /// ``applyRun`` for a run of upserts only (the usual write). PostgreSQL settles on a cached
     /// generic plan for it after five executions, and that plan fits any table size: it reads no
     /// table but through the primary-key probes of `ON CONFLICT`. (``applyRun``, whose generic
@@ -122,14 +137,7 @@ enum ZestorPostgresSQL {
         WITH upserts AS MATERIALIZED (
             SELECT u.* FROM unnest($3::text[], $4::text[], $5::bytea[], $6::int8[])
                 WITH ORDINALITY AS u(kind, key, value, version, n)
-        ), upserted AS (
-            INSERT INTO zestor_kv AS t (ns_id, kind, key, value, version, updated_at)
-            SELECT $1, u.kind, u.key, u.value, u.version, now() FROM upserts AS u
-            ON CONFLICT (ns_id, kind, key) DO UPDATE
-                SET value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-                WHERE t.version < EXCLUDED.version
-            RETURNING t.kind, t.key, t.version
-        )
+        ), \(upsertedCTE)
         INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin)
         SELECT $1, w.kind, w.key, 'upsert', u.value, w.version, $2
         FROM upserted AS w JOIN upserts AS u ON u.kind = w.kind AND u.key = w.key
@@ -165,14 +173,7 @@ enum ZestorPostgresSQL {
             DELETE FROM zestor_kv AS t USING deletes AS d
             WHERE t.ns_id = d.ns AND t.kind = d.kind AND t.key = d.key
             RETURNING d.n, t.kind, t.key, t.version
-        ), upserted AS (
-            INSERT INTO zestor_kv AS t (ns_id, kind, key, value, version, updated_at)
-            SELECT $1, u.kind, u.key, u.value, u.version, now() FROM upserts AS u
-            ON CONFLICT (ns_id, kind, key) DO UPDATE
-                SET value = EXCLUDED.value, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-                WHERE t.version < EXCLUDED.version
-            RETURNING t.kind, t.key, t.version
-        ), written AS (
+        ), \(upsertedCTE), written AS (
             SELECT d.n, d.kind, d.key, 'delete' AS etype, NULL::bytea AS value, d.version FROM deleted AS d
             UNION ALL
             SELECT u.n, w.kind, w.key, 'upsert', u.value, w.version

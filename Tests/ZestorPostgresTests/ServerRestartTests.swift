@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import Zestor
 import ZestorConformance
@@ -50,11 +49,7 @@ struct ServerRestartTests {
             let watch = try replica.watch("orders", options: WatchOptions(bufferSize: 65_536))
 
             // Writes keep flowing while the server goes down and comes back, then a while longer.
-            let restarted = Atomic(false)
-            let restart = Task {
-                try await cluster.restart()
-                restarted.store(true, ordering: .releasing)
-            }
+            let restart = cluster.restartInBackground()
             var acknowledged: Set<String> = []
             var index = 0
             var writesAfterRestart = 0
@@ -64,9 +59,9 @@ struct ServerRestartTests {
                 acknowledged.insert(key)
                 index += 1
                 if index % 20 == 0 { try await Task.sleep(for: .milliseconds(1)) }
-                if restarted.load(ordering: .acquiring) { writesAfterRestart += 1 }
+                if restart.isDone { writesAfterRestart += 1 }
             }
-            try await restart.value
+            try await restart.wait()
 
             let received = try await Self.collectKeys(watch, until: acknowledged)
             try await withDeadline(90, "flushing after the restart") { try await writer.flush() }
@@ -91,11 +86,7 @@ struct ServerRestartTests {
             let replica = try await Self.open(cluster.url, namespace, .writeThrough)
             let watch = try replica.watch("orders", options: WatchOptions(bufferSize: 65_536))
 
-            let restarted = Atomic(false)
-            let restart = Task {
-                try await cluster.restart()
-                restarted.store(true, ordering: .releasing)
-            }
+            let restart = cluster.restartInBackground()
             var acknowledged: [String: Int] = [:]
             var failures = 0
             var index = 0
@@ -113,9 +104,9 @@ struct ServerRestartTests {
                     index += 1
                     try await Task.sleep(for: .milliseconds(20))
                 }
-                if restarted.load(ordering: .acquiring) { writesAfterRestart += 1 }
+                if restart.isDone { writesAfterRestart += 1 }
             }
-            try await restart.value
+            try await restart.wait()
 
             #expect(failures > 0, "the restart interrupted the traffic")
             let received = try await Self.collectKeys(watch, until: Set(acknowledged.keys))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,9 +34,39 @@ struct ThrowawayCluster: Sendable {
         _ = try await Self.runScript("restart", stateFile: stateFile)
     }
 
+    /// Starts ``restart()`` in the background, so a test can keep its traffic flowing meanwhile.
+    func restartInBackground() -> BackgroundRestart {
+        BackgroundRestart(self)
+    }
+
     /// Stops the server and deletes its directory.
     func stop() async throws {
         _ = try await Self.runScript("stop", stateFile: stateFile)
+    }
+
+    /// A restart running in the background (``restartInBackground()``).
+    struct BackgroundRestart: Sendable {
+        private final class Flag: Sendable {
+            let done = Atomic(false)
+        }
+
+        private let flag: Flag
+        private let task: Task<Void, any Error>
+
+        fileprivate init(_ cluster: ThrowawayCluster) {
+            let flag = Flag()
+            self.flag = flag
+            task = Task {
+                try await cluster.restart()
+                flag.done.store(true, ordering: .releasing)
+            }
+        }
+
+        /// Whether the server is back.
+        var isDone: Bool { flag.done.load(ordering: .acquiring) }
+
+        /// Waits for the restart to end; throws when it failed.
+        func wait() async throws { try await task.value }
     }
 
     struct ScriptFailure: Error, CustomStringConvertible {

@@ -45,13 +45,22 @@ struct RingCursor<Value: Sendable> {
     /// cost as much as the event itself.
     @inlinable @inline(__always)
     mutating func nextBuffered() -> Event<Value>? {
-        guard batchIndex < batch.count, eventsSinceSuspension < Self.fairnessInterval,
-              !subscription.isEnded else { return nil }
+        guard !subscription.isEnded else { return nil }
+        while batchIndex < batch.count && eventsSinceSuspension < Self.fairnessInterval {
+            if let event = takeFromBatch() { return event }
+        }
+        return nil
+    }
+
+    /// Consumes the batch's next payload (the caller checked one is left): its event, or `nil`
+    /// when the watch's `eventTypes` filter it out.
+    @inlinable @inline(__always)
+    mutating func takeFromBatch() -> Event<Value>? {
         let payload = batch[batchIndex]
-        guard subscription.eventTypes.contains(payload.type) else { return nil }
         let sequence = batchStart &+ UInt64(batchIndex)
         batchIndex &+= 1
         eventsSinceSuspension &+= 1
+        guard subscription.eventTypes.contains(payload.type) else { return nil }
         return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
                      sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
     }
@@ -75,14 +84,7 @@ struct RingCursor<Value: Sendable> {
                 return subscription.replay[replayIndex]
             }
             if batchIndex < batch.count {
-                let payload = batch[batchIndex]
-                let sequence = batchStart &+ UInt64(batchIndex)
-                batchIndex &+= 1
-                eventsSinceSuspension &+= 1
-                if subscription.eventTypes.contains(payload.type) {
-                    return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
-                                 sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
-                }
+                if let event = takeFromBatch() { return event }
                 continue
             }
             let hub = subscription.hub

@@ -18,18 +18,8 @@ struct DurabilityContext: Sendable, Expecting {
 
     /// Makes a fresh storage, runs `body` with it and removes it afterwards (also on failure).
     func withStorage<T>(_ body: (DurableStorage) async throws -> T) async throws -> T {
-        let storage: DurableStorage
-        do { storage = try await suite.makeStorage() } catch {
-            throw fail("making a fresh storage to succeed", saw: "\(type(of: error)): \(error)")
-        }
-        let result: Result<T, any Error>
-        do { result = .success(try await body(storage)) } catch { result = .failure(error) }
-        do { try await storage.remove() } catch {
-            if case .success = result {
-                throw fail("removing the storage to succeed", saw: "\(type(of: error)): \(error)")
-            }
-        }
-        return try result.get()
+        try await using({ try await suite.makeStorage() }, "making a fresh storage",
+                        release: { try await $0.remove() }, "removing the storage", body)
     }
 
     /// Opens a store on `storage`, runs `body` with it and closes it afterwards. `what` names
@@ -38,15 +28,27 @@ struct DurabilityContext: Sendable, Expecting {
         on storage: DurableStorage, _ writeMode: WriteMode, _ what: String,
         _ body: (DurableStore<ConformanceValue>) async throws -> T
     ) async throws -> T {
-        let store: DurableStore<ConformanceValue>
-        do { store = try await storage.open(writeMode) } catch {
-            throw fail("opening \(what) to succeed", saw: "\(type(of: error)): \(error)")
+        try await using({ try await storage.open(writeMode) }, "opening \(what)",
+                        release: { try await $0.close() }, "closing \(what) (which makes its writes durable)", body)
+    }
+
+    /// Acquires a resource, runs `body` with it and releases it afterwards, also when `body`
+    /// throws. A failing acquire fails the case; a failing release fails it unless `body` failed
+    /// first (whose error wins). `acquiring` and `releasing` name the steps in failures.
+    private func using<Resource, T>(
+        _ acquire: () async throws -> Resource, _ acquiring: String,
+        release: (Resource) async throws -> Void, _ releasing: String,
+        _ body: (Resource) async throws -> T
+    ) async throws -> T {
+        let resource: Resource
+        do { resource = try await acquire() } catch {
+            throw fail("\(acquiring) to succeed", saw: "\(type(of: error)): \(error)")
         }
         let result: Result<T, any Error>
-        do { result = .success(try await body(store)) } catch { result = .failure(error) }
-        do { try await store.close() } catch {
+        do { result = .success(try await body(resource)) } catch { result = .failure(error) }
+        do { try await release(resource) } catch {
             if case .success = result {
-                throw fail("closing \(what) (which makes its writes durable) to succeed", saw: "\(type(of: error)): \(error)")
+                throw fail("\(releasing) to succeed", saw: "\(type(of: error)): \(error)")
             }
         }
         return try result.get()
