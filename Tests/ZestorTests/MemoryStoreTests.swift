@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Zestor
 
@@ -102,6 +103,35 @@ struct MemoryStoreTests {
         #expect(event?.value == 1)
     }
 
+    /// Values a consumer copied from the ring but never took — the rest of its batch — are
+    /// released with its iterator, exactly once (no leak, no double release).
+    @Test func untakenEventsAreReleasedWithTheIterator() async throws {
+        let live = LiveCount()
+        do {
+            let store = MemoryStore<Tracked>()
+            for index in 0..<40 { try store.set("k", "a\(index % 3)", Tracked(index, live)) }
+            do {
+                // Dropped in the middle of a batch.
+                let watch = try store.watch("k", options: WatchOptions(bufferSize: 64))
+                var iterator = watch.makeAsyncIterator()
+                for index in 40..<80 { try store.set("k", "a\(index % 3)", Tracked(index, live)) }
+                for expected in 40..<45 { #expect(try await iterator.next()?.value.index == expected) }
+            }
+            do {
+                // Ended by cancellation in the middle of a batch.
+                let watch = try store.watch("k", options: WatchOptions(bufferSize: 64))
+                var iterator = watch.makeAsyncIterator()
+                for index in 80..<120 { try store.set("k", "a\(index % 3)", Tracked(index, live)) }
+                for expected in 80..<85 { #expect(try await iterator.next()?.value.index == expected) }
+                watch.cancel()
+                #expect(try await iterator.next() == nil)
+            }
+            #expect(live.value == 3)  // the three stored values: rings and batches released theirs
+            try store.close()
+        }
+        #expect(live.value == 0)
+    }
+
     @Test func aLargerBufferGrowsTheRingWithoutLosingEvents() async throws {
         let store = MemoryStore<Int>()
         let small = try store.watch("k", options: WatchOptions(bufferSize: 16))
@@ -160,4 +190,25 @@ final class Counter: Sendable {
     private let box = LockedBox(0)
     func increment() { box.withLock { $0 += 1 } }
     var value: Int { box.withLock { $0 } }
+}
+
+/// Counts the ``Tracked`` values alive.
+private final class LiveCount: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ delta: Int) { count.withLock { $0 += delta } }
+}
+
+/// A value whose instances are counted, to prove the store releases what it held.
+private final class Tracked: Sendable {
+    let index: Int
+    private let live: LiveCount
+
+    init(_ index: Int, _ live: LiveCount) {
+        self.index = index
+        self.live = live
+        live.add(1)
+    }
+
+    deinit { live.add(-1) }
 }

@@ -187,11 +187,12 @@ struct RingCells<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Copies the consecutive published events from `sequence` up to the end of its block (at
-    /// most `limit`) into `buffer`. Lock-free; never blocks a writer for longer than the copy.
-    /// Returns how the batch ended: `.event` when at least one event was copied and the next one
+    /// most `limit`) into `batch`, which must be empty and hold `limit` payloads. Lock-free; never
+    /// blocks a writer for longer than the copy.
+    /// Returns how the batch ended: `.copied` when at least one event was copied and the next one
     /// should be tried, `.notYet` or `.overrun` when the first cell was not readable.
     @inlinable
-    func readBatch(from sequence: UInt64, limit: Int, into buffer: inout [RingPayload<Value>]) -> RingBatchEnd {
+    func readBatch(from sequence: UInt64, limit: Int, into batch: PayloadBatch<Value>) -> RingBatchEnd {
         let block = blockControl(sequence)
         let blockEnd = (sequence | (Self.blockSize &- 1)) &+ 1
         let end = min(blockEnd, sequence &+ UInt64(limit))
@@ -201,7 +202,7 @@ struct RingCells<Value: Sendable>: @unchecked Sendable {
         while current < end {
             let stamp = control(current).pointee.stamp.load(ordering: .sequentiallyConsistent)
             if stamp == current &+ 1, let payload = payload(current).pointee {
-                buffer.append(payload)
+                batch.append(payload)
                 current &+= 1
                 continue
             }

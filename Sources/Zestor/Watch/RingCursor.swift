@@ -22,9 +22,8 @@ struct RingCursor<Value: Sendable> {
     /// How long the cursor polls for the next event before parking (see ``spinUntilSettled()``).
     @usableFromInline var spinBudget: Duration = .microseconds(5)
     /// Events copied from the ring by the last batch read (``RingCells/readBatch(from:limit:into:)``)
-    /// and not yet delivered: `batch[batchIndex...]`, the first of them numbered `batchStart`.
-    @usableFromInline var batch: [RingPayload<Value>] = []
-    @usableFromInline var batchIndex = 0
+    /// and not yet delivered; the batch's first event is numbered `batchStart`.
+    @usableFromInline let batch = PayloadBatch<Value>.make()
     @usableFromInline var batchStart: UInt64 = 0
 
     @usableFromInline
@@ -34,7 +33,6 @@ struct RingCursor<Value: Sendable> {
         self.ring = subscription.startRing
         self.cells = subscription.startRing.cells
         self.isSecondConsumer = !subscription.claimIteration()
-        batch.reserveCapacity(Int(RingCells<Value>.blockSize))
     }
 
     /// The next event of the batch already copied from the ring, if there is one and the
@@ -46,7 +44,7 @@ struct RingCursor<Value: Sendable> {
     @inlinable @inline(__always)
     mutating func nextBuffered() -> Event<Value>? {
         guard !subscription.isEnded else { return nil }
-        while batchIndex < batch.count && eventsSinceSuspension < Self.fairnessInterval {
+        while !batch.isEmpty && eventsSinceSuspension < Self.fairnessInterval {
             if let event = takeFromBatch() { return event }
         }
         return nil
@@ -56,9 +54,8 @@ struct RingCursor<Value: Sendable> {
     /// when the watch's `eventTypes` filter it out.
     @inlinable @inline(__always)
     mutating func takeFromBatch() -> Event<Value>? {
-        let payload = batch[batchIndex]
-        let sequence = batchStart &+ UInt64(batchIndex)
-        batchIndex &+= 1
+        let sequence = batchStart &+ UInt64(batch.taken)
+        let payload = batch.take()
         eventsSinceSuspension &+= 1
         guard subscription.eventTypes.contains(payload.type) else { return nil }
         return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
@@ -83,7 +80,7 @@ struct RingCursor<Value: Sendable> {
                 defer { replayIndex += 1 }
                 return subscription.replay[replayIndex]
             }
-            if batchIndex < batch.count {
+            if !batch.isEmpty {
                 if let event = takeFromBatch() { return event }
                 continue
             }
@@ -100,10 +97,9 @@ struct RingCursor<Value: Sendable> {
                 await Task.yield()
                 continue
             }
-            batch.removeAll(keepingCapacity: true)
-            batchIndex = 0
+            batch.reset()
             batchStart = nextSequence
-            switch cells.readBatch(from: nextSequence, limit: Int(RingCells<Value>.blockSize), into: &batch) {
+            switch cells.readBatch(from: nextSequence, limit: Int(RingCells<Value>.blockSize), into: batch) {
             case .copied:
                 nextSequence &+= UInt64(batch.count)
             case .overrun:
@@ -210,7 +206,7 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline
     mutating func finish() -> Event<Value>? {
         finished = true
-        batch = []
+        batch.reset()
         subscription.end()
         return nil
     }
@@ -218,7 +214,7 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline
     mutating func overflow() -> StoreError {
         finished = true
-        batch = []
+        batch.reset()
         subscription.end()
         return .watchOverflow(kind: subscription.hub.kind)
     }
