@@ -72,6 +72,12 @@ struct BenchReport {
                 + "without watchers (\(Self.rate(reference))/s); delivered \(Self.rate(delivered))/s = "
                 + "\(Self.ratio(delivered / writer)) writer ops" + (overflowed ? "; A WATCHER OVERFLOWED" : "; no overflow"))
         }
+        if let memory = opsPerSecond("memory", Workload.list.rawValue, 1),
+           let rebuild = opsPerSecond("dict_unlocked", Workload.list.rawValue + "_rebuild", 1) {
+            lines.append("\(Workload.list.rawValue): memory \(Self.rate(memory))/s = \(Self.ratio(memory / rebuild)) of copying "
+                + "a plain Dictionary's entries into a new one (\(Self.rate(rebuild))/s, the floor of a list that returns a new "
+                + "Dictionary; a locked Dictionary lists by a copy-on-write copy)")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -24,30 +24,31 @@ struct BenchRunner {
         }
     }
 
-    private func subjects(threads: Int) -> [any BenchSubject] {
+    private func subjects(_ workload: Workload, threads: Int) -> [any BenchSubject] {
         var subjects: [any BenchSubject] = [
             MemorySubject(preloading: data.keys, shardCount: shardCount),
             DictMutexSubject(preloading: data.keys),
         ]
         if threads == 1 { subjects.append(DictUnlockedSubject(preloading: data.keys)) }
+        if threads == 1 && workload == .list { subjects.append(DictRebuildSubject(preloading: data.keys)) }
         return subjects.filter { subjectFilter?.contains($0.name) ?? true }
     }
 
     private func runInterleaved(_ workload: Workload, threads: Int, fresh: Bool) async -> [Measurement] {
-        var subjects = subjects(threads: threads)
+        var subjects = subjects(workload, threads: threads)
         var totals = Array(repeating: (ops: 0, seconds: 0.0), count: subjects.count)
         let sliceSeconds = duration / Double(slices)
         for slice in 0..<slices {
-            if fresh && slice > 0 { subjects = self.subjects(threads: threads) }
+            if fresh && slice > 0 { subjects = self.subjects(workload, threads: threads) }
             for (index, subject) in subjects.enumerated() {
-                progress("\(workload.rawValue) ×\(threads): \(subject.name) (\(slice + 1)/\(slices))")
+                progress("\(workload.rawValue + subject.workloadSuffix) ×\(threads): \(subject.name) (\(slice + 1)/\(slices))")
                 let result = await measure(subject, workload, threads: threads, seconds: sliceSeconds)
                 totals[index].ops += result.ops
                 totals[index].seconds += result.seconds
             }
         }
         return zip(subjects, totals).map { subject, total in
-            Measurement(subject: subject.name, workload: workload.rawValue, threads: threads,
+            Measurement(subject: subject.name, workload: workload.rawValue + subject.workloadSuffix, threads: threads,
                         opsPerSecond: Double(total.ops) / total.seconds)
         }
     }

@@ -10,4 +10,11 @@ protocol BenchSubject: AnyObject, Sendable {
     /// Lists the whole kind; returns the number of entries.
     func list() -> Int
     func count() -> Int
+    var workloadSuffix: String { get }
+}
+
+extension BenchSubject {
+    /// Appended to the workload name in results: a reference measurement of another kind of
+    /// operation reports under its own workload name (see `DictRebuildSubject`).
+    var workloadSuffix: String { "" }
 }
