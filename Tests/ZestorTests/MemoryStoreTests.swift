@@ -103,6 +103,26 @@ struct MemoryStoreTests {
         #expect(event?.value == 1)
     }
 
+    /// `for await` over a watch runs in the consumer's own isolation (the iterator's `next` is
+    /// `nonisolated(nonsending)`): an actor and the main actor can consume while they keep using
+    /// their own state between events, and writers on other threads feed them.
+    @Test func actorIsolatedConsumersReceiveEveryEvent() async throws {
+        let store = MemoryStore<Int>()
+        let tally = Tally()
+        let actorWatch = try store.watch("k", options: WatchOptions(bufferSize: 10_000))
+        let mainWatch = try store.watch("k", options: WatchOptions(bufferSize: 10_000))
+        let consumers = (
+            Task { try await tally.consume(actorWatch, count: 5_000) },
+            Task { @MainActor in try await MainActorTally.consume(mainWatch, count: 5_000) }
+        )
+        let writer = Thread {
+            for index in 0..<5_000 { _ = try? store.set("k", "a\(index % 10)", index) }
+        }
+        writer.start()
+        #expect(try await consumers.0.value == Array(0..<5_000))
+        #expect(try await consumers.1.value == Array(0..<5_000))
+    }
+
     /// Values a consumer copied from the ring but never took — the rest of its batch — are
     /// released with its iterator, exactly once (no leak, no double release).
     @Test func untakenEventsAreReleasedWithTheIterator() async throws {
@@ -211,4 +231,31 @@ private final class Tracked: Sendable {
     }
 
     deinit { live.add(-1) }
+}
+
+/// Consumes a watch inside an actor, appending each value to actor state between events.
+private actor Tally {
+    private var values: [Int] = []
+
+    func consume(_ watch: Watch<Int>, count: Int) async throws -> [Int] {
+        for try await event in watch {
+            values.append(event.value)
+            if values.count == count { break }
+        }
+        return values
+    }
+}
+
+/// Consumes a watch on the main actor.
+@MainActor
+private enum MainActorTally {
+    static func consume(_ watch: Watch<Int>, count: Int) async throws -> [Int] {
+        var values: [Int] = []
+        for try await event in watch {
+            MainActor.assertIsolated()
+            values.append(event.value)
+            if values.count == count { break }
+        }
+        return values
+    }
 }
