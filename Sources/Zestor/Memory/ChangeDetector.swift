@@ -28,15 +28,31 @@ enum ChangeDetector<Value: Sendable>: Sendable {
     func isEquivalent(_ stored: Value, _ new: Value) -> Bool {
         switch self {
         case .custom(let isEquivalent): isEquivalent(stored, new)
-        case .equatable(let conformance): Self.equal(conformance.type, stored, new)
+        case .equatable(let conformance):
+            // The pointers are taken here, in code specialized for `Value` (free), so that the
+            // unspecialized `equal` compares the values in place instead of copying both.
+            withUnsafePointer(to: stored) { stored in
+                withUnsafePointer(to: new) { new in Self.equal(conformance.type, stored, new) }
+            }
         case .none: false
         }
     }
 
-    /// `lhs == rhs` for `Value == E` (guaranteed by ``init(_:)``, which found the conformance on `Value` itself).
+    /// `lhs.pointee == rhs.pointee` for `Value == E` (guaranteed by ``init(_:)``, which found the
+    /// conformance on `Value` itself). Never specialized — `E` is only known at run time — so it
+    /// takes the values by address: reinterpreting them by value would copy and destroy both
+    /// through their value witnesses on every write.
     @inlinable
-    static func equal<E: Equatable>(_: E.Type, _ lhs: Value, _ rhs: Value) -> Bool {
-        unsafeBitCast(lhs, to: E.self) == unsafeBitCast(rhs, to: E.self)
+    static func equal<E: Equatable>(_: E.Type, _ lhs: UnsafePointer<Value>, _ rhs: UnsafePointer<Value>) -> Bool {
+        // Read as `pointee`, the values would still be copied: `inout` hands their addresses on.
+        // Neither is written.
+        equalInPlace(&UnsafeMutableRawPointer(mutating: lhs).assumingMemoryBound(to: E.self).pointee,
+                     &UnsafeMutableRawPointer(mutating: rhs).assumingMemoryBound(to: E.self).pointee)
+    }
+
+    @inlinable
+    static func equalInPlace<E: Equatable>(_ lhs: inout E, _ rhs: inout E) -> Bool {
+        lhs == rhs
     }
 }
 

@@ -22,7 +22,9 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let headCounter = CacheLineCounter(0)
     @usableFromInline private(set) var ring: BroadcastRing<Value>
     /// `ring.cells`, kept here so a publish reads no field of the ring object. Same guard as `ring`.
-    @usableFromInline private(set) var cells: RingCells<Value>
+    /// Exclusivity is not checked at run time: the shard locks already make every write exclusive
+    /// of every read (see above), so the dynamic check would be a runtime call per publish for nothing.
+    @exclusivity(unchecked) @usableFromInline private(set) var cells: RingCells<Value>
     @usableFromInline let parkedCount = Atomic<Int>(0)
     @usableFromInline let closedFlag = Atomic<Bool>(false)
     private let parking: Locked<ParkingLot>
