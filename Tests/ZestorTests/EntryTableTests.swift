@@ -4,8 +4,8 @@ import Testing
 /// The open-addressing table behind each shard, checked against `Dictionary` as a model.
 @Suite("EntryTable")
 struct EntryTableTests {
-    static func key(_ name: String, in kind: String = "k") -> EntryKey {
-        EntryKey(key: name, hash: EntryKey.hash(kind: kind, key: name))
+    static func key(_ name: String) -> EntryKey {
+        EntryKey(key: name, hash: EntryKey.hash(of: name))
     }
 
     @Test(arguments: [1, 2, 3])

@@ -1,8 +1,8 @@
-/// A key inside one kind's table, carrying the hash of (kind, key) computed once per operation.
+/// A key inside one kind's table, carrying the hash of the key computed once per operation.
 ///
 /// Dictionaries keyed by `EntryKey` feed only the precomputed hash to their hasher, so the key's
 /// characters are hashed once per operation, however many tables the operation touches.
-/// Invariant: `hash` is always ``EntryKey/hash(kind:key:)`` of the kind whose table holds it.
+/// Invariant: `hash` is always ``EntryKey/hash(of:)`` of `key`.
 @usableFromInline
 struct EntryKey: Hashable, Sendable {
     @usableFromInline let key: String
@@ -14,14 +14,16 @@ struct EntryKey: Hashable, Sendable {
         self.hash = hash
     }
 
-    /// The hash that selects the shard and the bucket of `key` in `kind`. Never 0 (0 marks an
-    /// empty slot in ``EntryTable``).
+    /// The hash that selects the shard of `key` and its bucket in the kind's table. Never 0 (0
+    /// marks an empty slot in ``EntryTable``).
+    ///
+    /// The kind is not hashed: within a shard it selects the table (by comparing the short kind
+    /// strings), so hashing it too would only cost a second SipHash block per operation. The
+    /// same key in several kinds therefore lives in one shard, which changes nothing but which
+    /// lock those operations share.
     @inlinable
-    static func hash(kind: String, key: String) -> Int {
-        var hasher = Hasher()
-        hasher.combine(kind)
-        hasher.combine(key)
-        let hash = hasher.finalize()
+    static func hash(of key: String) -> Int {
+        let hash = key.hashValue
         return hash == 0 ? 1 : hash
     }
 

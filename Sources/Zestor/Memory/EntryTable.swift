@@ -154,7 +154,7 @@ struct EntryTableHeader {
     }
 }
 
-/// One slot: empty when `hash` is 0 (``EntryKey/hash(kind:key:)`` never returns 0), then `key`
+/// One slot: empty when `hash` is 0 (``EntryKey/hash(of:)`` never returns 0), then `key`
 /// is empty and `entry` nil. Fields are read in place, so a probe copies nothing.
 @usableFromInline
 struct EntrySlot<Value: Sendable> {

@@ -5,7 +5,7 @@
 extension MemoryStore {
     /// Inserts a loaded row with its persisted version (at open, before any watcher exists).
     func restore(_ kind: String, _ key: String, _ value: Value, version: UInt64) {
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
         defer { shard.unlock() }
@@ -45,7 +45,7 @@ extension MemoryStore {
     /// persisted `version`, publishing the event like a local write. Throws only ``StoreError/closed``.
     @discardableResult
     func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64) throws -> SetResult {
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
         defer { shard.unlock() }

@@ -3,7 +3,7 @@ extension MemoryStore {
     @inlinable
     public func get(_ kind: String, _ key: String) throws -> Value? {
         try checkUsable()
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockShared()
         defer { shard.unlock() }
@@ -22,7 +22,7 @@ extension MemoryStore {
     /// `DurableStore` between a commit and its apply).
     @inlinable
     func versionedUnchecked(_ kind: String, _ key: String) -> Versioned<Value>? {
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockShared()
         defer { shard.unlock() }

@@ -15,7 +15,7 @@ extension MemoryStore {
     @inlinable
     @discardableResult
     func store(_ kind: String, _ key: String, _ value: Value) throws -> AppliedWrite {
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
         defer { shard.unlock() }
@@ -31,7 +31,7 @@ extension MemoryStore {
     @discardableResult
     public func update(_ kind: String, _ key: String, _ transform: (inout Value) throws -> Void) throws -> Bool {
         try checkWritable(kind)
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let entryKey = EntryKey(key: key, hash: hash)
         let shard = shard(for: hash)
         shard.lockExclusive()
@@ -67,7 +67,7 @@ extension MemoryStore {
     @discardableResult
     func storeMany(_ kind: String, _ values: [(key: String, value: Value)]) throws -> [AppliedWrite] {
         let sorted = values.sorted { $0.key < $1.key }
-        let hashes = sorted.map { EntryKey.hash(kind: kind, key: $0.key) }
+        let hashes = sorted.map { EntryKey.hash(of: $0.key) }
         let order = Set(hashes.map { shards.index(for: $0) }).sorted()
         for index in order { shards[index].lockExclusive() }
         defer { for index in order.reversed() { shards[index].unlock() } }
@@ -94,7 +94,7 @@ extension MemoryStore {
     @inlinable
     @discardableResult
     func remove(_ kind: String, _ key: String) throws -> Value? {
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
         defer { shard.unlock() }
@@ -117,7 +117,7 @@ extension MemoryStore {
     public func compareAndSet(_ kind: String, _ key: String, _ value: Value, expectedVersion: UInt64?) throws -> UInt64 {
         try checkWritable(kind)
         try validate(kind, value)
-        let hash = EntryKey.hash(kind: kind, key: key)
+        let hash = EntryKey.hash(of: key)
         let entryKey = EntryKey(key: key, hash: hash)
         let shard = shard(for: hash)
         shard.lockExclusive()
