@@ -123,6 +123,37 @@ struct MemoryStoreTests {
         #expect(try await consumers.1.value == Array(0..<5_000))
     }
 
+    /// A consumer with a large buffer waits for a batch (the writer wakes it after a sixteenth
+    /// of its buffer) or at most its pause: a trickle still arrives event by event, a burst
+    /// arrives complete and in order, and `cancel()` ends a consumer parked for a batch.
+    @Test(.timeLimit(.minutes(1)))
+    func largeBufferConsumersGetTricklesBurstsAndCancellation() async throws {
+        let store = MemoryStore<Int>()
+        let watch = try store.watch("k", options: WatchOptions(bufferSize: 65_536))
+        var iterator = watch.makeAsyncIterator()
+        for value in 0..<4 {
+            try store.set("k", "a", value)
+            #expect(try await iterator.next()?.value == value)
+        }
+        // Fewer events than the buffer holds, so that no consumer speed (Thread Sanitizer
+        // included) can overflow, and many batches of 4,096.
+        let burst = 4..<60_004
+        let writer = Thread {
+            for value in burst { _ = try? store.set("k", "b\(value % 100)", value) }
+        }
+        writer.start()
+        var outOfOrder = 0
+        for expected in burst where try await iterator.next()?.value != expected { outOfOrder += 1 }
+        #expect(outOfOrder == 0)
+        let parked = Task { [iterator] in
+            var iterator = iterator
+            return try await iterator.next()
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        watch.cancel()
+        #expect(try await parked.value == nil)
+    }
+
     /// Values a consumer copied from the ring but never took — the rest of its batch — are
     /// released with its iterator, exactly once (no leak, no double release).
     @Test func untakenEventsAreReleasedWithTheIterator() async throws {

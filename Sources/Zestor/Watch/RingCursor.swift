@@ -109,10 +109,13 @@ struct RingCursor<Value: Sendable> {
                 // consulted only once polling gave up.
                 if subscription.bufferSize >= Self.pauseMinimumBuffer {
                     if spinBudget > .zero {
-                        // A busy stream and room to fall behind: step aside so a batch
-                        // accumulates, instead of polling the cells the writer is filling
+                        // A busy stream and room to fall behind: step aside until a batch has
+                        // accumulated, instead of polling the cells the writer is filling
                         // (which costs it a cache-line transfer per event).
-                        try? await Task.sleep(for: batchPause)
+                        if hub.isClosed {
+                            return finish()
+                        }
+                        await waitForEvent(batch: batchEvents, timeout: batchPause)
                         eventsSinceSuspension = 0
                         if cells.isSettled(nextSequence) { continue }
                         spinBudget = .zero
@@ -166,12 +169,15 @@ struct RingCursor<Value: Sendable> {
     }
 
     @usableFromInline static var pollInterval: Duration { .nanoseconds(300) }
-    /// How long a consumer of a busy stream pauses to let a batch accumulate: the time a stream
-    /// of 64 million events/s takes to fill its buffer (256 µs at the smallest buffer that allows
-    /// pausing, ``pauseMinimumBuffer``), at most 1 ms. So a writer at 10 million events/s fills
-    /// at most a sixth of the buffer per pause — under half even when the scheduler stretches
-    /// the pause ×2 — while the consumer wakes a few thousand times a second at most: each
-    /// wake-up (a timer and a thread switch, ~10 µs) is paid once per batch, not per event.
+    /// How many events a consumer of a busy stream lets accumulate before the writer wakes it:
+    /// a sixteenth of its buffer. Each wake-up (a thread switch, ~10 µs) is paid once per batch,
+    /// not per event, and a wake-up that comes late by milliseconds still leaves most of the
+    /// buffer as margin.
+    @usableFromInline var batchEvents: UInt64 { subscription.bufferSize / 16 }
+    /// How long a consumer waits for its batch at most, so that a stream that slows down is
+    /// still delivered promptly: its buffer divided by 64 events/µs, at most 1 ms. Only a bound
+    /// on latency — a busy stream wakes the consumer through the writer, not through this timer
+    /// (timers on a loaded machine fire late by several milliseconds).
     @usableFromInline var batchPause: Duration {
         .nanoseconds(Int64(min(subscription.bufferSize, 64_000)) &* 1_000 / 64)
     }
@@ -183,12 +189,14 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline static var minimumSpin: Duration { .nanoseconds(500) }
     @usableFromInline static var batchWait: Duration { .microseconds(3) }
 
-    /// Parks until the next event may be there; follows the hub to a larger ring if it grew.
+    /// Parks until the next event may be there — or, with `batch`, the `batch`-th from here, or
+    /// `timeout` passed; follows the hub to a larger ring if it grew.
     @usableFromInline
-    nonisolated(nonsending) mutating func waitForEvent() async {
+    nonisolated(nonsending) mutating func waitForEvent(batch: UInt64 = 1, timeout: Duration? = nil) async {
         let subscription = self.subscription
         let hub = subscription.hub
-        await hub.waitForEvent(nextSequence, in: ring, consumer: subscription.id) { subscription.isEnded }
+        await hub.waitForEvent(nextSequence &+ max(batch, 1) &- 1, in: ring, consumer: subscription.id,
+                               timeout: timeout) { subscription.isEnded }
         let current = hub.consumerRing
         if current !== ring && nextSequence >= current.startSequence {
             ring = current

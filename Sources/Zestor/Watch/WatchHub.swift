@@ -11,8 +11,15 @@ public import Synchronization
 ///   the key. That lock orders the events of one key; the atomic `head` orders everything else.
 /// - `parking` guards the consumers' view (current ring, parked continuations, closed flag).
 ///
-/// No lost wake-ups: a writer stores a slot's stamp, then loads `parkedCount`; a consumer
-/// increments `parkedCount`, then re-checks the slot. All four are sequentially consistent.
+/// A parked consumer waits for one event number, its *target*: the next event (the consumer
+/// is idle) or the last of a batch (a busy consumer with a large buffer, which lets the writer
+/// wake it once per batch instead of once per event). `wakeThreshold` is the smallest target
+/// parked, `UInt64.max` when none; a writer publishing an event at or past it wakes the
+/// consumers whose target is due.
+///
+/// No lost wake-ups: a writer stores a slot's stamp, then loads `wakeThreshold`; a consumer
+/// lowers `wakeThreshold` to its target, then re-checks its target's slot. All four are
+/// sequentially consistent.
 @usableFromInline
 final class WatchHub<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `ring` is guarded by the store's shard locks as documented above; every
@@ -25,13 +32,14 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     /// Exclusivity is not checked at run time: the shard locks already make every write exclusive
     /// of every read (see above), so the dynamic check would be a runtime call per publish for nothing.
     @exclusivity(unchecked) @usableFromInline private(set) var cells: RingCells<Value>
-    @usableFromInline let parkedCount = Atomic<Int>(0)
+    @usableFromInline let wakeThreshold = Atomic<UInt64>(.max)
     @usableFromInline let closedFlag = Atomic<Bool>(false)
     private let parking: Locked<ParkingLot>
 
     private struct ParkingLot {
         var ring: BroadcastRing<Value>
-        var parked: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Parked consumers by id: how to resume them and the event they wait for.
+        var parked: [UInt64: (continuation: CheckedContinuation<Void, Never>, target: UInt64)] = [:]
         var closed = false
     }
 
@@ -48,8 +56,8 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     func publish(key: String, type: EventType, value: Value) {
         let sequence = headCounter.atomic.pointee.wrappingAdd(1, ordering: .relaxed).oldValue
         cells.publish(sequence, RingPayload(key: key, type: type, value: value))
-        if parkedCount.load(ordering: .sequentiallyConsistent) > 0 {
-            wakeAll()
+        if sequence >= wakeThreshold.load(ordering: .sequentiallyConsistent) {
+            wakeDue(sequence)
         }
     }
 
@@ -78,35 +86,51 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     /// The ring consumers must read from once their cursor reaches its start.
     @usableFromInline var consumerRing: BroadcastRing<Value> { parking.withLock { $0.ring } }
 
-    /// Suspends the consumer `id` until event `sequence` of `ring` may be readable, the ring was
-    /// superseded, the hub closed, `isEnded()` holds, or the task is cancelled.
+    /// Suspends the consumer `id` until event `target` of `ring` may be readable, the ring was
+    /// superseded, the hub closed, `isEnded()` holds, the task is cancelled or — with a
+    /// `timeout` — that much time passed (so a batch that stops short of `target` is still
+    /// delivered). May also return early; callers re-check.
     @usableFromInline
-    func waitForEvent(_ sequence: UInt64, in ring: BroadcastRing<Value>, consumer id: UInt64,
+    func waitForEvent(_ target: UInt64, in ring: BroadcastRing<Value>, consumer id: UInt64, timeout: Duration? = nil,
                       isEnded: @escaping @Sendable () -> Bool) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let parked = parking.withLock { lot -> Bool in
-                    parkedCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
-                    if lot.closed || lot.ring !== ring || ring.cells.isSettled(sequence) || isEnded() || Task.isCancelled {
-                        parkedCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                    lot.parked[id] = (continuation, target)
+                    if target < wakeThreshold.load(ordering: .sequentiallyConsistent) {
+                        wakeThreshold.store(target, ordering: .sequentiallyConsistent)
+                    }
+                    if lot.closed || lot.ring !== ring || ring.cells.isSettled(target) || isEnded() || Task.isCancelled {
+                        lot.parked[id] = nil
+                        updateThreshold(lot)
                         return false
                     }
-                    lot.parked[id] = continuation
                     return true
                 }
-                if !parked { continuation.resume() }
+                if !parked {
+                    continuation.resume()
+                } else if let timeout {
+                    // The timer only bounds latency: if it fires late, the writer still wakes
+                    // the consumer at `target`. If the consumer parked again meanwhile, it is
+                    // woken early once, which costs it a smaller batch.
+                    Task { [weak self] in
+                        try? await Task.sleep(for: timeout)
+                        self?.wake(consumer: id)
+                    }
+                }
             }
         } onCancel: {
             wake(consumer: id)
         }
     }
 
-    /// Resumes consumer `id` if it is parked (its watch was cancelled or its task was).
+    /// Resumes consumer `id` if it is parked (its watch was cancelled, its task was, or its
+    /// timeout passed).
     func wake(consumer id: UInt64) {
         let continuation = parking.withLock { lot -> CheckedContinuation<Void, Never>? in
-            guard let continuation = lot.parked.removeValue(forKey: id) else { return nil }
-            parkedCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-            return continuation
+            guard let parked = lot.parked.removeValue(forKey: id) else { return nil }
+            updateThreshold(lot)
+            return parked.continuation
         }
         continuation?.resume()
     }
@@ -122,17 +146,33 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
         for continuation in woken { continuation.resume() }
     }
 
+    /// Resumes the consumers waiting for `sequence` or an earlier event. Called by the writer
+    /// that published `sequence`.
     @usableFromInline
-    func wakeAll() {
-        let woken = parking.withLock { takeAll(&$0) }
+    func wakeDue(_ sequence: UInt64) {
+        let woken = parking.withLock { lot -> [CheckedContinuation<Void, Never>] in
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, parked) in lot.parked where parked.target <= sequence {
+                woken.append(parked.continuation)
+                lot.parked[id] = nil
+            }
+            updateThreshold(lot)
+            return woken
+        }
         for continuation in woken { continuation.resume() }
+    }
+
+    /// Sets `wakeThreshold` to the smallest parked target. Caller holds `parking`.
+    private func updateThreshold(_ lot: ParkingLot) {
+        let threshold = lot.parked.values.lazy.map(\.target).min() ?? .max
+        wakeThreshold.store(threshold, ordering: .sequentiallyConsistent)
     }
 
     private func takeAll(_ lot: inout ParkingLot) -> [CheckedContinuation<Void, Never>] {
         guard !lot.parked.isEmpty else { return [] }
-        let woken = Array(lot.parked.values)
+        let woken = lot.parked.values.map(\.continuation)
         lot.parked.removeAll(keepingCapacity: true)
-        parkedCount.wrappingSubtract(woken.count, ordering: .sequentiallyConsistent)
+        wakeThreshold.store(.max, ordering: .sequentiallyConsistent)
         return woken
     }
 }
