@@ -136,8 +136,9 @@ struct RingCells<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Stores `payload` as event `sequence`. Called by the writer that claimed `sequence`.
+    /// `payload` is consumed — moved into the cell, not copied a second time.
     @inlinable
-    func publish(_ sequence: UInt64, _ payload: RingPayload<Value>) {
+    func publish(_ sequence: UInt64, _ payload: consuming RingPayload<Value>) {
         let control = control(sequence)
         let stamp = sequence &+ 1
         // Own the slot. Another writer may hold it (a lapping sequence number whose writer was
@@ -161,7 +162,7 @@ struct RingCells<Value: Sendable>: @unchecked Sendable {
         }
         let cellPayload = self.payload(sequence)
         let previous = cellPayload.pointee.take()
-        cellPayload.pointee = payload
+        cellPayload.pointee = consume payload
         control.pointee.stamp.store(stamp, ordering: .sequentiallyConsistent)
         // Release the overwritten payload only after the slot is open again: a value's deinit
         // is user code and must not run while readers spin on this slot.

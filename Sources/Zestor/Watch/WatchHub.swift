@@ -151,13 +151,10 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
     @usableFromInline
     func wakeDue(_ sequence: UInt64) {
         let woken = parking.withLock { lot -> [CheckedContinuation<Void, Never>] in
-            var woken: [CheckedContinuation<Void, Never>] = []
-            for (id, parked) in lot.parked where parked.target <= sequence {
-                woken.append(parked.continuation)
-                lot.parked[id] = nil
-            }
+            let due = lot.parked.filter { $0.value.target <= sequence }
+            for id in due.keys { lot.parked[id] = nil }
             updateThreshold(lot)
-            return woken
+            return due.values.map(\.continuation)
         }
         for continuation in woken { continuation.resume() }
     }
