@@ -41,6 +41,41 @@ struct EntryTableTests {
         #expect(table[Self.key("never-stored")] == nil)
     }
 
+    /// Keys crowded onto a few home slots (hashes chosen, not computed) make long, overlapping
+    /// probe runs, which removal must shift back without cutting any run short: every hit, every
+    /// miss and every removal must still agree with a `Dictionary`, through growth.
+    @Test(arguments: [1, 2, 3])
+    func crowdedProbeRunsMatchADictionary(seed: UInt64) {
+        var random = XorShift(seed: seed)
+        var table = EntryTable<Int>()
+        var model: [String: Int] = [:]
+        func key(_ number: UInt64) -> EntryKey {
+            // 40 distinct hashes: at most 40 home slots whatever the capacity.
+            EntryKey(key: "k\(number)", hash: Int(number % 40) &* 0x9E37_79B9 &+ 1)
+        }
+        for step in 0..<20_000 {
+            let number = random.next() % 600
+            let entryKey = key(number)
+            switch random.next() % 4 {
+            case 0, 1:
+                if let slot = table.slot(of: entryKey) {
+                    table.replaceEntry(atSlot: slot, with: Entry(value: step, version: 2))
+                } else {
+                    table.insertNew(entryKey, Entry(value: step, version: 1))
+                }
+                model[entryKey.key] = step
+            case 2:
+                #expect(table.remove(entryKey)?.value == model.removeValue(forKey: entryKey.key))
+            default:
+                #expect(table[entryKey]?.value == model[entryKey.key])
+            }
+        }
+        #expect(table.count == model.count)
+        for number in 0..<700 as Range<UInt64> {
+            #expect(table[key(number)]?.value == model["k\(number)"])
+        }
+    }
+
     @Test func copiesAreIndependent() {
         var table = EntryTable<String>()
         for index in 0..<100 { table.insertNew(Self.key("k\(index)"), Entry(value: "v\(index)", version: 1)) }
