@@ -203,9 +203,9 @@ struct RingCursor<Value: Sendable> {
             cells = current.cells
         }
         // A batch already waiting means the stream is fast again: poll next time. With room to
-        // fall behind, pause for a batch next time whatever: otherwise a consumer faster than
+        // fall behind, wait for a batch next time whatever: otherwise a consumer faster than
         // the writer parks after every event, and waking it costs the writer far more than
-        // the event itself (an idle stream costs one pause per wake-up).
+        // the event itself (an idle stream costs one timed wait per wake-up).
         if subscription.bufferSize >= Self.pauseMinimumBuffer || cells.isSettled(nextSequence &+ batchLag) {
             spinBudget = Self.maximumSpin
         }
