@@ -1,4 +1,5 @@
 public import Synchronization
+import Dispatch
 
 /// The publishing point of one watched kind: a sequence counter, the current ring, and the
 /// consumers parked waiting for events.
@@ -112,10 +113,14 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
                 } else if let timeout {
                     // The timer only bounds latency: if it fires late, the writer still wakes
                     // the consumer at `target`. If the consumer parked again meanwhile, it is
-                    // woken early once, which costs it a smaller batch.
-                    Task { [weak self] in
-                        try? await Task.sleep(for: timeout)
-                        self?.wake(consumer: id)
+                    // woken early once, which costs it a smaller batch. A dispatch timer, not a
+                    // Task that sleeps: a consumer of a trickling stream waits like this about
+                    // once per event, and a Task per wait flooded the concurrency pool's queue
+                    // (other tasks' writers starved for seconds in the test suite).
+                    let (seconds, attoseconds) = timeout.components
+                    let nanoseconds = Int(seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+                        [weak self] in self?.wake(consumer: id)
                     }
                 }
             }
