@@ -1,7 +1,6 @@
 import Foundation
-import Synchronization
 import Testing
-import Zestor
+@testable import Zestor
 @testable import ZestorPostgres
 #if canImport(Glibc)
 import Glibc
@@ -34,14 +33,8 @@ private func withBackend(
     namespace: Int64 = randomNamespace(), options: PostgresBackend.Options = .init(),
     _ body: (PostgresBackend) async throws -> Void
 ) async throws {
-    let backend = try PostgresBackend(url: postgresURL, namespace: namespace, options: options)
-    do {
-        try await body(backend)
-    } catch {
-        try? await backend.close()
-        throw error
-    }
-    try await backend.close()
+    try await using(try PostgresBackend(url: postgresURL, namespace: namespace, options: options),
+                    release: { try await $0.close() }, body)
 }
 
 /// Runs `body` with a URL whose sessions use a fresh schema of their own (`search_path`), so
@@ -51,16 +44,28 @@ private func withPrivateSchema(_ body: (_ url: String) async throws -> Void) asy
     let separator = postgresURL.contains("?") ? "&" : "?"
     let url = postgresURL + separator + "options=-csearch_path%3D" + schema
     let admin = try PostgresBackend(url: postgresURL, namespace: randomNamespace(), options: .init(poolSize: 1))
-    _ = try await admin.query("CREATE SCHEMA \(schema)", columns: 0)
-    do {
-        try await body(url)
-    } catch {
-        _ = try? await admin.query("DROP SCHEMA \(schema) CASCADE", columns: 0)
-        try? await admin.close()
-        throw error
+    try await using(admin, release: { try await $0.close() }) { admin in
+        _ = try await admin.query("CREATE SCHEMA \(schema)", columns: 0)
+        try await using(url, release: { _ in _ = try await admin.query("DROP SCHEMA \(schema) CASCADE", columns: 0) }, body)
     }
-    _ = try await admin.query("DROP SCHEMA \(schema) CASCADE", columns: 0)
-    try await admin.close()
+}
+
+/// The connection's server process id: unchanged as long as the writer keeps its session.
+private let sessionSQL = "SELECT pg_backend_pid()::text"
+
+/// Commits updates of key "a" followed by an insert of `key`, which the server rejects: one run
+/// (lock and run in one round trip) or, with `multiRun`, two (inside BEGIN … COMMIT). Expects
+/// the commit to throw and the writer to keep its session (the failure was read to its end, no
+/// reconnect); returns the error and that session.
+private func commitRejected(key: String, multiRun: Bool, on backend: PostgresBackend)
+    async throws -> (error: PostgresError, session: [[String?]]) {
+    let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
+        + [.upsert(row("k", "a", [2], 2)), .upsert(row("k", key, [1], 1))]
+    #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
+    let session = try await backend.query(sessionSQL, columns: 1)
+    let error = try await #require(throws: PostgresError.self) { try await backend.commit(batch) }
+    #expect(try await backend.query(sessionSQL, columns: 1) == session)
+    return (error, session)
 }
 
 @Suite("PostgresBackend", .enabled(if: hasPostgres, "ZESTOR_POSTGRES_URL is not set"))
@@ -446,12 +451,7 @@ struct PostgresBackendTests {
             ] {
                 _ = try await backend.query(statement, columns: 0)
             }
-            let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
-                + [.upsert(row("k", "a", [2], 2)), .upsert(row("k", "reject", [1], 1))]
-            #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
-            let pidSQL = "SELECT pg_backend_pid()::text"
-            let session = try await backend.query(pidSQL, columns: 1)
-            let error = try await #require(throws: PostgresError.self) { try await backend.commit(batch) }
+            let (error, session) = try await commitRejected(key: "reject", multiRun: multiRun, on: backend)
             #expect(error.sqlState == "23514")
             #expect(error.message.contains("rejected at commit"))
             #expect(try await backend.loadAll().isEmpty)
@@ -459,7 +459,7 @@ struct PostgresBackendTests {
             try await backend.commit([.upsert(row("k", "b", [1], 1))])
             #expect(try await backend.loadAll() == [row("k", "b", [1], 1)])
             // The failure was read to its end: the writer kept its session (no reconnect).
-            #expect(try await backend.query(pidSQL, columns: 1) == session)
+            #expect(try await backend.query(sessionSQL, columns: 1) == session)
             try await backend.close()
         }
     }
@@ -558,16 +558,9 @@ struct PostgresBackendTests {
         let options = PostgresBackend.Options(operationTimeout: .seconds(2))
         try await withBackend(namespace: namespace, options: options) { backend in
             try await backend.commit([.upsert(row("k", "kept", [1], 1))])
-            // One run (lock and run in one round trip) or two (inside BEGIN … COMMIT); the server
-            // rejects the NUL in the last run's key after the first mutations were applied.
-            let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
-                + [.upsert(row("k", "a", [2], 2)), .upsert(row("k", "bad\u{0}", [1], 1))]
-            #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
-            let pidSQL = "SELECT pg_backend_pid()::text"
-            let session = try await backend.query(pidSQL, columns: 1)
-            let error = try await #require(throws: PostgresError.self) { try await backend.commit(batch) }
+            // The server rejects the NUL in the last run's key after the first mutations were applied.
+            let (error, _) = try await commitRejected(key: "bad\u{0}", multiRun: multiRun, on: backend)
             #expect(error.sqlState == "22021")
-            #expect(try await backend.query(pidSQL, columns: 1) == session)
             #expect(try await backend.loadAll() == [row("k", "kept", [1], 1)])
             #expect(try await backend.outbox(after: 0, limit: 10).count == 1)
             // None was left open (aborted, it would reject this; open, it would have an xid).
@@ -805,7 +798,7 @@ private final class CuttingProxy: Sendable {
     let url: String
     private let listener: Int32
     private let upstream: sockaddr_in
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var armed: (pattern: [UInt8], cut: Cut)?
@@ -819,7 +812,7 @@ private final class CuttingProxy: Sendable {
         let client: Int32
         let server: Int32
         /// Whether the server's next bytes are dropped; how many pumps still run.
-        let state = Mutex((dropReply: false, pumps: 2))
+        let state = Locked((dropReply: false, pumps: 2))
 
         init(client: Int32, server: Int32) {
             self.client = client

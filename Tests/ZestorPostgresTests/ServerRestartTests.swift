@@ -18,14 +18,7 @@ struct ServerRestartTests {
 
     /// Runs `body` against a fresh cluster and always stops the cluster afterwards.
     static func withCluster(_ body: (ThrowawayCluster) async throws -> Void) async throws {
-        let cluster = try await ThrowawayCluster.start()
-        do {
-            try await body(cluster)
-        } catch {
-            try? await cluster.stop()
-            throw error
-        }
-        try await cluster.stop()
+        try await using(try await ThrowawayCluster.start(), release: { try await $0.stop() }, body)
     }
 
     /// Collects the keys of `watch`'s events until `expected` keys were seen (or the deadline).

@@ -79,16 +79,24 @@ struct DurableStoreTests {
         try await store.close()
     }
 
-    @Test("write-behind retries failed commits until the backend recovers")
-    func writeBehindRetries() async throws {
+    /// A write-behind store over a backend whose commits fail, holding `count` writes
+    /// (`key-0` … with `n` = index) that one commit attempt has already failed to store.
+    static func writeBehindFailing(afterWriting count: Int) async throws
+        -> (backend: InMemoryBackend, store: DurableStore<ConformanceValue>) {
         let backend = InMemoryBackend()
         backend.failsCommits = true
         let store = try await DurableStore<ConformanceValue>.open(
             backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(1))))
-        for index in 0..<50 { try await store.set("k", "key-\(index)", ConformanceValue(name: "v", n: index)) }
+        for index in 0..<count { try await store.set("k", "key-\(index)", ConformanceValue(name: "v", n: index)) }
         try await withDeadline(10, "a first failed attempt") {
-            while store.writeBehindStatus?.consecutiveFailures == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            while store.writeBehindStatus?.consecutiveFailures == 0 { try await Task.sleep(for: .milliseconds(2)) }
         }
+        return (backend, store)
+    }
+
+    @Test("write-behind retries failed commits until the backend recovers")
+    func writeBehindRetries() async throws {
+        let (backend, store) = try await Self.writeBehindFailing(afterWriting: 50)
         let status = try #require(store.writeBehindStatus)
         #expect(status.pending == 50)
         #expect(status.consecutiveFailures >= 1)
@@ -104,14 +112,7 @@ struct DurableStoreTests {
 
     @Test("write-behind flush waits for the writes a failed commit returned to pending")
     func flushWaitsForRetriedWrites() async throws {
-        let backend = InMemoryBackend()
-        backend.failsCommits = true
-        let store = try await DurableStore<ConformanceValue>.open(
-            backend: backend, mode: .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(1))))
-        for index in 0..<20 { try await store.set("k", "key-\(index)", ConformanceValue(name: "v", n: index)) }
-        try await withDeadline(10, "a first failed attempt") {
-            while store.writeBehindStatus?.consecutiveFailures == 0 { try await Task.sleep(for: .milliseconds(2)) }
-        }
+        let (backend, store) = try await Self.writeBehindFailing(afterWriting: 20)
         // A newer write of a key the failed batch held, then a flush while commits still fail.
         try await store.set("k", "key-3", ConformanceValue(name: "newer", n: 300))
         let flushed = Task { try await store.flush() }

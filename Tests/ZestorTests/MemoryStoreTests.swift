@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import Zestor
 
@@ -245,7 +244,7 @@ final class Counter: Sendable {
 
 /// Counts the ``Tracked`` values alive.
 private final class LiveCount: Sendable {
-    private let count = Mutex(0)
+    private let count = LockedBox(0)
     var value: Int { count.withLock { $0 } }
     func add(_ delta: Int) { count.withLock { $0 += delta } }
 }
