@@ -42,6 +42,18 @@ struct MemoryStoreTests {
         #expect(try store.getVersioned("k", "a")?.version == 1)
     }
 
+    @Test("events say why they happened: replay entries, then this store's writes")
+    func eventCauses() async throws {
+        let store = MemoryStore<String>()
+        try store.set("k", "a", "x")
+        let watch = try store.watch("k", options: WatchOptions(initialReplay: true))
+        try store.set("k", "b", "y")
+        try store.delete("k", "a")
+        try store.close()
+        let events = try await allEvents(watch).map { "\($0.type) \($0.key) \($0.cause)" }
+        #expect(events == ["create a replay", "create b write", "delete a write"])
+    }
+
     @Test func compareAndSetChecksTheVersion() throws {
         let store = MemoryStore<String>()
         #expect(try store.compareAndSet("k", "a", "first", expectedVersion: nil) == 1)

@@ -27,6 +27,15 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
     var description: String { "\(what) did not finish within \(seconds) s" }
 }
 
+/// Every event of `watch` until it ends (its store closed), failing after 10 s.
+func allEvents<Value: Sendable>(_ watch: Watch<Value>) async throws -> [Event<Value>] {
+    try await withDeadline(10, "the watch ending") {
+        var events: [Event<Value>] = []
+        for try await event in watch { events.append(event) }
+        return events
+    }
+}
+
 /// Runs `body(index)` on `count` dedicated threads (not the cooperative pool) and returns when all finished.
 func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

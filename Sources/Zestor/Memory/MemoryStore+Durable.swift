@@ -38,11 +38,19 @@ extension MemoryStore {
     func deleteCommitted(_ kind: String, _ key: String) throws -> Value? {
         try remove(kind, key)
     }
+
+    /// A removal made by another process (change feed, resynchronization, reconciliation): its
+    /// event's cause is ``EventCause/external``. Throws only ``StoreError/closed``.
+    @discardableResult
+    func deleteExternal(_ kind: String, _ key: String) throws -> Value? {
+        try remove(kind, key, cause: .external)
+    }
 }
 
 extension MemoryStore {
     /// Applies a change made by another process (from a backend's change feed) at exactly its
-    /// persisted `version`, publishing the event like a local write. Throws only ``StoreError/closed``.
+    /// persisted `version`, publishing the event like a local write but with cause
+    /// ``EventCause/external``. Throws only ``StoreError/closed``.
     @discardableResult
     func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64) throws -> SetResult {
         let hash = EntryKey.hash(of: key)
@@ -55,11 +63,11 @@ extension MemoryStore {
         let entry = Entry(value: value, version: version)
         if let slot = shard.tables[table].entries.slot(of: entryKey) {
             shard.tables[table].entries.replaceEntry(atSlot: slot, with: entry)
-            shard.tables[table].hub?.publish(key: key, type: .update, value: value)
+            shard.tables[table].hub?.publish(key: key, type: .update, value: value, cause: .external)
             return .updated
         }
         shard.tables[table].entries.insertNew(entryKey, entry)
-        shard.tables[table].hub?.publish(key: key, type: .create, value: value)
+        shard.tables[table].hub?.publish(key: key, type: .create, value: value, cause: .external)
         return .created
     }
 }

@@ -79,7 +79,8 @@ extension MemoryStore {
         var events: [Event<Value>] = []
         events.reserveCapacity(total)
         for (offset, entry) in entries.enumerated() {
-            events.append(Event(kind: kind, key: entry.key, type: .create, value: entry.value, sequence: UInt64(offset + 1)))
+            events.append(Event(kind: kind, key: entry.key, type: .create, value: entry.value, sequence: UInt64(offset + 1),
+                                cause: .replay))
         }
         return (events, total)
     }

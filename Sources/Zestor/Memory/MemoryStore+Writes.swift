@@ -90,10 +90,11 @@ extension MemoryStore {
         return try remove(kind, key)
     }
 
-    /// The body of `delete` after its checks. Throws only ``StoreError/closed``.
+    /// The body of `delete` after its checks; its event carries `cause`. Throws only
+    /// ``StoreError/closed``.
     @inlinable
     @discardableResult
-    func remove(_ kind: String, _ key: String) throws -> Value? {
+    func remove(_ kind: String, _ key: String, cause: EventCause = .write) throws -> Value? {
         let hash = EntryKey.hash(of: key)
         let shard = shard(for: hash)
         shard.lockExclusive()
@@ -103,7 +104,7 @@ extension MemoryStore {
               let removed = shard.tables[table].entries.remove(EntryKey(key: key, hash: hash))
         else { return nil }
         if let hub = shard.tables[table].hub {
-            hub.publish(key: key, type: .delete, value: removed.value)
+            hub.publish(key: key, type: .delete, value: removed.value, cause: cause)
         } else if shard.tables[table].entries.isEmpty {
             shard.removeTableIfUnused(at: table)
         }

@@ -10,16 +10,18 @@ import Darwin
 /// What one watcher event carries through the ring (the kind is the hub's).
 @usableFromInline
 struct RingPayload<Value: Sendable>: Sendable {
-    // Ordered key, value, type so the one-byte type packs at the end.
+    // Ordered key, value, type, cause so the one-byte fields pack at the end.
     @usableFromInline let key: String
     @usableFromInline let value: Value
     @usableFromInline let type: EventType
+    @usableFromInline let cause: EventCause
 
     @inlinable
-    init(key: String, type: EventType, value: Value) {
+    init(key: String, type: EventType, value: Value, cause: EventCause) {
         self.key = key
         self.type = type
         self.value = value
+        self.cause = cause
     }
 }
 

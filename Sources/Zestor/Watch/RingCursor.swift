@@ -59,7 +59,8 @@ struct RingCursor<Value: Sendable> {
         eventsSinceSuspension &+= 1
         guard subscription.eventTypes.contains(payload.type) else { return nil }
         return Event(kind: subscription.kind, key: payload.key, type: payload.type, value: payload.value,
-                     sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1)
+                     sequence: subscription.replayCount &+ (sequence &- subscription.startSequence) &+ 1,
+                     cause: payload.cause)
     }
 
     /// The next event, `nil` once the stream ended, or ``StoreError/watchOverflow(kind:)`` when

@@ -8,7 +8,7 @@ import Dispatch
 /// - `ring` (the writers' view) is replaced only while *every* shard of the store is locked
 ///   exclusively and read by writers holding their shard's lock, so no publish is in flight
 ///   during a replacement.
-/// - ``publish(key:type:value:)`` is called by writers holding the lock of the shard that owns
+/// - ``publish(key:type:value:cause:)`` is called by writers holding the lock of the shard that owns
 ///   the key. That lock orders the events of one key; the atomic `head` orders everything else.
 /// - `parking` guards the consumers' view (current ring, parked continuations, closed flag).
 ///
@@ -54,9 +54,9 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
 
     /// Claims the next sequence number and stores the event. Caller holds its shard's lock.
     @inlinable
-    func publish(key: String, type: EventType, value: Value) {
+    func publish(key: String, type: EventType, value: Value, cause: EventCause = .write) {
         let sequence = headCounter.atomic.pointee.wrappingAdd(1, ordering: .relaxed).oldValue
-        cells.publish(sequence, RingPayload(key: key, type: type, value: value))
+        cells.publish(sequence, RingPayload(key: key, type: type, value: value, cause: cause))
         if sequence >= wakeThreshold.load(ordering: .sequentiallyConsistent) {
             wakeDue(sequence)
         }
