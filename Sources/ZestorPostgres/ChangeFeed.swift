@@ -5,7 +5,7 @@ import Zestor
 
 /// The cross-process change feed of one ``PostgresBackend``: a dedicated listener connection that
 /// `LISTEN`s on `zestor_events` and turns the namespace's new outbox rows written by *other*
-/// backends into batches of ``Zestor/PersistedMutation``.
+/// backends into ``Zestor/FeedBatch``es.
 ///
 /// Threading: the listener connection is created, used and closed only inside one long-running
 /// job on the feed's own ``BlockingExecutor`` thread (a local variable of that job, never shared).
@@ -14,9 +14,12 @@ import Zestor
 ///
 /// Catch-up: the feed starts from the outbox high-water mark taken when the backend opened, and
 /// drains once right after every (re)connect + `LISTEN`, so rows committed while it was not
-/// listening are delivered too — provided the outbox still holds them (see
-/// ``PostgresBackend/Options/outboxRetention``). Lost connections are retried with exponential
-/// backoff (``minBackoff`` … ``maxBackoff``).
+/// listening are delivered too. If the outbox no longer holds them — pruned past the feed's
+/// position while it was cut off for longer than ``PostgresBackend/Options/outboxCursorLiveness``,
+/// which every page read detects — the feed reads every row of `zestor_kv` with the position they
+/// reflect and delivers them as ``Zestor/FeedBatch/resynchronize(_:missedAfter:)``, then goes on
+/// from that position. Lost connections are retried with exponential backoff (``minBackoff`` …
+/// ``maxBackoff``).
 final class ChangeFeed: Sendable {
     static let pollInterval: Int32 = 100  // milliseconds
     static let drainLimit = 1_000
@@ -25,14 +28,14 @@ final class ChangeFeed: Sendable {
     static let safetyDrainInterval: Duration = .seconds(5)
 
     /// The batches, oldest first. Single consumer; ends after ``stop()``.
-    let stream: AsyncStream<[PersistedMutation]>
+    let stream: AsyncStream<FeedBatch>
     private let executor: BlockingExecutor
     private let stopped: StopFlag
 
     /// Starts the listener thread; connecting happens there (failures are retried, not thrown).
     init(url: String, namespace: Int64, origin: String, options: PostgresBackend.Options,
          startAfter highWaterMark: Int64, logger: Logger) {
-        let (stream, continuation) = AsyncStream<[PersistedMutation]>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<FeedBatch>.makeStream(bufferingPolicy: .unbounded)
         let executor = BlockingExecutor(name: "zestor.postgres.listener", closedError: PostgresError.backendClosed)
         let stopped = StopFlag()
         self.stream = stream
@@ -77,7 +80,7 @@ private final class Listener: @unchecked Sendable {
     private let origin: String
     private let options: PostgresBackend.Options
     private let stopped: StopFlag
-    private let continuation: AsyncStream<[PersistedMutation]>.Continuation
+    private let continuation: AsyncStream<FeedBatch>.Continuation
     private let logger: Logger
     private var tables: ZestorPostgresTables?
     private var lastID: Int64
@@ -87,7 +90,7 @@ private final class Listener: @unchecked Sendable {
     private var lastDrain = ContinuousClock.now
 
     init(url: String, namespace: Int64, origin: String, options: PostgresBackend.Options, lastID: Int64,
-         stopped: StopFlag, continuation: AsyncStream<[PersistedMutation]>.Continuation, logger: Logger) {
+         stopped: StopFlag, continuation: AsyncStream<FeedBatch>.Continuation, logger: Logger) {
         self.url = url
         self.namespace = namespace
         self.origin = origin
@@ -173,7 +176,8 @@ private final class Listener: @unchecked Sendable {
     }
 
     /// Reads the outbox after the last delivered id until it is exhausted, yielding one batch per
-    /// page (without this backend's own rows).
+    /// page (without this backend's own rows, but always with the position reached), or a
+    /// resynchronization when rows after the last delivered id were pruned (``resynchronize(prunedThrough:)``).
     /// Records the position reached as this origin's cursor, so outbox pruning keeps every row
     /// this feed has not delivered yet.
     private func drain() throws {
@@ -189,13 +193,33 @@ private final class Listener: @unchecked Sendable {
             }
         }
         while !stopped.isSet {
-            let page = try tables.outbox(after: lastID, limit: ChangeFeed.drainLimit)
+            let (prunedThrough, page) = try tables.outboxPage(after: lastID, limit: ChangeFeed.drainLimit)
+            if prunedThrough > lastID {
+                try resynchronize(prunedThrough: prunedThrough)
+                continue
+            }
             guard let last = page.last else { return }
             lastID = last.id
-            let foreign = page.filter { $0.origin != origin }.map(\.mutation)
-            if !foreign.isEmpty { continuation.yield(foreign) }
+            let foreign = page.filter { $0.origin != origin }.map {
+                FeedChange($0.mutation, at: UInt64(clamping: $0.id))
+            }
+            continuation.yield(.changes(foreign, through: UInt64(clamping: lastID)))
             if page.count < ChangeFeed.drainLimit { return }
         }
+    }
+
+    /// The outbox rows after ``lastID`` were pruned (up to `prunedThrough`) before this feed read
+    /// them: reads every row of the namespace with the position they reflect, in one snapshot,
+    /// yields them for the store to diff against its memory, and continues after that position.
+    private func resynchronize(prunedThrough: Int64) throws {
+        guard let tables else { return }
+        logger.warning("change feed: outbox pruned past this feed's position; resynchronizing from zestor_kv", metadata: [
+            "namespace": "\(namespace)", "lastID": "\(lastID)", "prunedThrough": "\(prunedThrough)",
+        ])
+        let snapshot = try tables.loadAll()
+        let missedAfter = lastID
+        lastID = max(lastID, Int64(clamping: snapshot.position ?? 0), prunedThrough)
+        continuation.yield(.resynchronize(snapshot, missedAfter: UInt64(clamping: missedAfter)))
     }
 
     /// Sleeps `duration` in short steps, returning early when stopped.

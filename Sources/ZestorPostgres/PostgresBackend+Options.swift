@@ -16,13 +16,20 @@ extension PostgresBackend {
         public var outboxRetention: Duration
         /// The least time between two prunes of the outbox. Default 1 minute.
         public var outboxPruneInterval: Duration
+        /// How long a change feed's cursor keeps the outbox rows it has not read from being pruned
+        /// after it last refreshed it (a live feed refreshes it on every drain, at least every few
+        /// seconds). A store cut off for longer may find its rows pruned: its feed then detects the
+        /// gap and resynchronizes its memory from `zestor_kv`. Default 5 minutes.
+        public var outboxCursorLiveness: Duration
 
         public init(operationTimeout: Duration = .seconds(30), poolSize: Int = 1,
-                    outboxRetention: Duration = .seconds(3600), outboxPruneInterval: Duration = .seconds(60)) {
+                    outboxRetention: Duration = .seconds(3600), outboxPruneInterval: Duration = .seconds(60),
+                    outboxCursorLiveness: Duration = .seconds(300)) {
             self.operationTimeout = operationTimeout
             self.poolSize = poolSize
             self.outboxRetention = outboxRetention
             self.outboxPruneInterval = outboxPruneInterval
+            self.outboxCursorLiveness = outboxCursorLiveness
         }
 
         /// ``operationTimeout`` in whole milliseconds, clamped to `1...Int32.max` (0 would mean

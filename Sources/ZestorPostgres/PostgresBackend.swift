@@ -37,14 +37,15 @@ public final class PostgresBackend: PersistenceBackend {
     private let writer: ConnectionWorker
     private let readers: [ConnectionWorker]
     private let nextReader = Atomic<Int>(0)
-    /// The namespace's outbox high-water mark when the backend opened: where the change feed starts.
-    private let openedAtOutboxID: Int64
-    private let feed = Mutex(FeedState())
+    private let feed: Mutex<FeedState>
 
     /// The change feed, started by the first ``externalChanges()``; `closed` after ``close()``.
     private struct FeedState {
         var feed: ChangeFeed?
         var closed = false
+        /// Where the feed starts: the namespace's position when the backend opened, or that of
+        /// the last ``loadAll()`` before the feed started, whichever is later.
+        var startAfter: Int64
     }
 
     /// Connects to `url` (`postgres://user@host:port/database`, or a libpq `key=value` string),
@@ -79,7 +80,7 @@ public final class PostgresBackend: PersistenceBackend {
         self.origin = origin
         self.logger = logger
         self.url = url
-        self.openedAtOutboxID = highWaterMark
+        self.feed = Mutex(FeedState(startAfter: highWaterMark))
         self.writer = writer
         self.readers = readers
         logger.debug("opened PostgreSQL backend", metadata: [
@@ -87,9 +88,23 @@ public final class PostgresBackend: PersistenceBackend {
         ])
     }
 
-    /// Every row of the namespace (`SELECT kind, key, value, version`), read on a read connection.
+    /// Every row of the namespace (`SELECT kind, key, value, version`), read on a read connection
+    /// in one snapshot. Before the change feed starts, it also moves the feed's start to the
+    /// position those rows reflect, so the feed delivers exactly the commits they miss.
     public func loadAll() async throws -> [PersistedRow] {
-        try await reader().run { try $0.loadAll() }
+        let loaded = try await reader().run { try $0.loadAll() }
+        if let position = loaded.position {
+            feed.withLock { state in
+                if state.feed == nil { state.startAfter = max(state.startAfter, Int64(clamping: position)) }
+            }
+        }
+        return loaded.rows
+    }
+
+    /// The stored rows of `keys` and the position in the namespace's commit order (its outbox
+    /// high-water mark) they reflect, read by one statement on a read connection.
+    public func load(_ keys: [PersistedKey]) async throws -> PersistedRows {
+        try await reader().run { try $0.load(keys) }
     }
 
     /// Applies `mutations` in one transaction on the writer connection: all of them or none.
@@ -100,7 +115,9 @@ public final class PostgresBackend: PersistenceBackend {
     /// When the connection is lost during the commit, so that the server may have committed
     /// without the reply arriving, the writer reconnects and reads back the outbox rows of its own
     /// ``origin``: a batch that committed returns its report (logged at warning); one that did
-    /// not, or whose outcome cannot be found out, throws the connection failure.
+    /// not throws the connection failure. While the server is unreachable it retries for up to
+    /// ``Options/operationTimeout``; a commit whose outcome is still unknown then, throws
+    /// ``Zestor/CommitOutcomeUnknown``. ``CommitReport/position`` is the commit's largest outbox id.
     @discardableResult
     public func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport {
         try await writer.run { try $0.commit(mutations) }
@@ -112,7 +129,8 @@ public final class PostgresBackend: PersistenceBackend {
         try await reader().run { try $0.outbox(after: id, limit: limit) }
     }
 
-    /// The largest outbox id of this namespace, 0 when it has none.
+    /// The position of this namespace's last commit: its largest outbox id (or the largest one
+    /// pruned, if all are), 0 when it has none.
     public func outboxHighWaterMark() async throws -> Int64 {
         try await reader().run { try $0.outboxHighWaterMark() }
     }
@@ -126,21 +144,24 @@ public final class PostgresBackend: PersistenceBackend {
     }
 
     /// The changes other backends (other processes, or other instances in this one) commit to
-    /// this namespace after this backend opened, in commit order, in batches; this backend's own
-    /// writes are left out (their outbox `origin` is ``origin``).
+    /// this namespace after this backend opened (or after the last ``loadAll()`` before this
+    /// call), in commit order, in batches; this backend's own writes are left out (their outbox
+    /// `origin` is ``origin``).
     ///
     /// The first call starts a dedicated listener connection and thread (`LISTEN zestor_events`,
-    /// `poll`, then the outbox drained by id); it catches up from the outbox high-water mark taken
-    /// when the backend opened, so nothing committed in between is missed, and after a lost
-    /// connection it reconnects with backoff and catches up from the last id delivered. Every call
+    /// `poll`, then the outbox drained by id); it catches up from its start, so nothing committed
+    /// in between is missed, and after a lost connection it reconnects with backoff and catches
+    /// up from the last id delivered. When the outbox rows it has not read were pruned meanwhile
+    /// (it was cut off for longer than ``Options/outboxCursorLiveness``), it reads every row
+    /// instead and delivers them as ``Zestor/FeedBatch/resynchronize(_:missedAfter:)``. Every call
     /// returns the same single-consumer stream, which ends when the backend closes.
-    public func externalChanges() -> AsyncStream<[PersistedMutation]>? {
-        let (url, namespace, origin, options, start, logger) = (url, namespace, origin, options, openedAtOutboxID, logger)
+    public func externalChanges() -> AsyncStream<FeedBatch>? {
+        let (url, namespace, origin, options, logger) = (url, namespace, origin, options, logger)
         return feed.withLock { state in
             if let feed = state.feed { return feed.stream }
             if state.closed { return AsyncStream { $0.finish() } }
             let feed = ChangeFeed(url: url, namespace: namespace, origin: origin, options: options,
-                                  startAfter: start, logger: logger)
+                                  startAfter: state.startAfter, logger: logger)
             state.feed = feed
             return feed.stream
         }
@@ -181,7 +202,8 @@ public final class PostgresBackend: PersistenceBackend {
 
     /// ``ZestorPostgresTables/resolveInDoubtCommit(_:after:)`` on the writer (tests): whether
     /// `mutations` committed with own outbox ids above `lowerBound`.
-    func resolveInDoubtCommit(_ mutations: [PersistedMutation], after lowerBound: Int64) async throws -> CommitReport? {
+    func resolveInDoubtCommit(_ mutations: [PersistedMutation],
+                              after lowerBound: Int64) async throws -> ZestorPostgresTables.Resolution {
         try await writer.run { try $0.resolveInDoubtCommit(mutations, after: lowerBound) }
     }
 

@@ -18,7 +18,7 @@ enum ZestorPostgresSQL {
     /// `TRIGGER_TYPE_ROW`: made by earlier versions) does not count, so that opening upgrades it.
     static let schemaExists = """
         SELECT to_regclass('zestor_kv') IS NOT NULL AND to_regclass('zestor_outbox') IS NOT NULL \
-        AND to_regclass('zestor_outbox_cursors') IS NOT NULL \
+        AND to_regclass('zestor_outbox_cursors') IS NOT NULL AND to_regclass('zestor_outbox_pruned') IS NOT NULL \
         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zestor_outbox') \
         AND attname = 'origin' AND NOT attisdropped) \
         AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'zestor_outbox_notify' \
@@ -67,6 +67,10 @@ enum ZestorPostgresSQL {
             seen_at TIMESTAMPTZ NOT NULL DEFAULT now(),
             PRIMARY KEY (ns_id, origin)
         );
+        CREATE TABLE IF NOT EXISTS zestor_outbox_pruned (
+            ns_id BIGINT PRIMARY KEY,
+            through BIGINT NOT NULL
+        );
         CREATE INDEX IF NOT EXISTS zestor_outbox_ns_id_idx ON zestor_outbox (ns_id, id);
         CREATE INDEX IF NOT EXISTS zestor_outbox_ns_at_idx ON zestor_outbox (ns_id, at);
         CREATE OR REPLACE FUNCTION zestor_notify_statement() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -107,8 +111,31 @@ enum ZestorPostgresSQL {
 
     // MARK: Rows
 
-    /// Parameters: ns. Columns: kind, key, value, version.
-    static let selectAll = "SELECT kind, key, value, version FROM zestor_kv WHERE ns_id = $1"
+    /// The namespace's position in its commit order, as one scalar subquery over `$1` (the
+    /// namespace): the largest outbox id, or the largest id pruned from the outbox if that is
+    /// greater (every row may have been pruned). Read in the same statement as rows, it names
+    /// the last commit those rows reflect: outbox ids grow in commit order (``advisoryLock``).
+    private static let commitPosition = """
+        GREATEST((SELECT COALESCE(MAX(id), 0) FROM zestor_outbox WHERE ns_id = $1), \
+        (SELECT COALESCE(MAX(through), 0) FROM zestor_outbox_pruned WHERE ns_id = $1))::int8
+        """
+
+    /// Parameters: ns. Columns: position (``commitPosition``), kind, key, value, version — every
+    /// row of the namespace and the position they reflect, in one snapshot. With no row, one
+    /// row of position and `NULL`s.
+    static let selectAll = """
+        SELECT p.position, k.kind, k.key, k.value, k.version \
+        FROM (SELECT \(commitPosition) AS position) AS p LEFT JOIN zestor_kv AS k ON k.ns_id = $1
+        """
+
+    /// Parameters: ns, kinds, keys (`text[]`). Columns as ``selectAll``, for the stored rows of
+    /// the given keys (absent keys have none).
+    static let selectKeys = """
+        SELECT p.position, k.kind, k.key, k.value, k.version \
+        FROM (SELECT \(commitPosition) AS position) AS p LEFT JOIN (zestor_kv AS k \
+        JOIN unnest($2::text[], $3::text[]) AS w(kind, key) ON k.kind = w.kind AND k.key = w.key) \
+        ON k.ns_id = $1
+        """
 
     /// The forward-only upsert shared by ``upsertRun`` and ``applyRun``: a common table expression
     /// named `upserted` over a CTE `upserts(kind, key, value, version, …)` of the run, writing a
@@ -197,13 +224,14 @@ enum ZestorPostgresSQL {
     static let deleteRow = "DELETE FROM zestor_kv WHERE ns_id = $1 AND kind = $2 AND key = $3 RETURNING version"
 
     /// Parameters: ns, kind, key, etype, value (NULL for deletes is sent as omitted), version, origin.
+    /// Both return the outbox row's id.
     static let appendOutbox = """
         INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
         """
     static let appendOutboxDelete = """
         INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin) \
-        VALUES ($1, $2, $3, $4, NULL, $5, $6)
+        VALUES ($1, $2, $3, $4, NULL, $5, $6) RETURNING id
         """
 
     // MARK: Outbox
@@ -214,6 +242,16 @@ enum ZestorPostgresSQL {
         WHERE ns_id = $1 AND id > $2 ORDER BY id LIMIT $3
         """
 
+    /// ``selectOutbox`` with, in the same snapshot, how far the namespace's outbox was pruned.
+    /// Parameters: ns, after id, limit. Columns: pruned through, then those of ``selectOutbox``
+    /// (`NULL` in the one row returned when there is no outbox row after the id).
+    static let selectOutboxPage = """
+        SELECT p.through, o.id, o.kind, o.key, o.etype, o.value, o.version, o.origin \
+        FROM (SELECT COALESCE(MAX(through), 0)::int8 AS through FROM zestor_outbox_pruned WHERE ns_id = $1) AS p \
+        LEFT JOIN LATERAL (SELECT id, kind, key, etype, value, version, origin FROM zestor_outbox \
+        WHERE ns_id = $1 AND id > $2 ORDER BY id LIMIT $3) AS o ON true ORDER BY o.id
+        """
+
     /// Parameters: ns, origin, after id, limit. Columns: id, kind, key, etype, version of the
     /// namespace's outbox rows written by `origin` with an id above `after`, in id order: what a
     /// commit whose outcome is unknown wrote (see ``ZestorPostgresTables/resolveInDoubtCommit(_:after:)``).
@@ -222,16 +260,24 @@ enum ZestorPostgresSQL {
         WHERE ns_id = $1 AND origin = $2 AND id > $3 ORDER BY id LIMIT $4
         """
 
-    /// Parameters: ns. Column: the largest outbox id of the namespace, 0 when it has none.
-    static let outboxHighWaterMark = "SELECT COALESCE(MAX(id), 0)::int8 FROM zestor_outbox WHERE ns_id = $1"
+    /// Parameters: ns. Column: the namespace's position (``commitPosition``): its largest outbox
+    /// id, or the largest pruned one, 0 when it has none.
+    static let outboxHighWaterMark = "SELECT \(commitPosition)"
 
     /// Parameters: ns, retention in seconds, cursor liveness in seconds (`int8`). Removes the
     /// namespace's outbox rows older than the retention that every live reader has drained
     /// (readers whose cursor was not refreshed within the liveness count as gone).
+    /// Records in `zestor_outbox_pruned` the largest id it removed, in the same statement, so a
+    /// reader whose position is below it knows it missed rows. Column: how many rows it removed.
     static let pruneOutbox = """
-        DELETE FROM zestor_outbox WHERE ns_id = $1 AND at < now() - make_interval(secs => $2::int8::float8) \
+        WITH removed AS (DELETE FROM zestor_outbox WHERE ns_id = $1 \
+        AND at < now() - make_interval(secs => $2::int8::float8) \
         AND id <= COALESCE((SELECT MIN(last_id) FROM zestor_outbox_cursors WHERE ns_id = $1 \
-        AND seen_at > now() - make_interval(secs => $3::int8::float8)), 9223372036854775807)
+        AND seen_at > now() - make_interval(secs => $3::int8::float8)), 9223372036854775807) RETURNING id), \
+        marked AS (INSERT INTO zestor_outbox_pruned AS p (ns_id, through) \
+        SELECT $1, MAX(id) FROM removed HAVING COUNT(*) > 0 \
+        ON CONFLICT (ns_id) DO UPDATE SET through = GREATEST(p.through, EXCLUDED.through) RETURNING 1) \
+        SELECT COUNT(*)::int8 FROM removed
         """
 
     /// Parameters: ns, cursor liveness in seconds. Forgets readers that stopped refreshing.

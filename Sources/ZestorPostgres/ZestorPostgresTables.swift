@@ -30,17 +30,19 @@ final class ZestorPostgresTables {
 
     let namespace: Int64
     let origin: String
-    private let connection: PostgresConnection
-    private let options: PostgresBackend.Options
-    private let logger: Logger
+    /// Used only through the methods here and in the `ZestorPostgresTables+…` files, on the
+    /// owning thread.
+    let connection: PostgresConnection
+    let options: PostgresBackend.Options
+    let logger: Logger
     private var lastPrune: ContinuousClock.Instant?
     /// How many times the connection was reset: a new session, without the old one's `LISTEN`.
     private(set) var resetCount = 0
     /// The largest id of the outbox rows this writer wrote, as far as it knows (every outbox row
-    /// with its ``origin`` has an id at most this); `nil` while unknown: before the first commit,
-    /// after a ``CommitStrategy/perRow`` commit (its statements return no ids) and after a commit
-    /// whose outcome stayed unknown. Then the next commit reads the namespace's high-water mark
-    /// (``outboxHighWaterMark()``) instead, which bounds this writer's committed rows as well.
+    /// with its ``origin`` has an id at most this); `nil` while unknown: before the first commit
+    /// and after a commit whose outcome stayed unknown or that did not commit. Then the next
+    /// commit reads the namespace's high-water mark (``outboxHighWaterMark()``) instead, which
+    /// bounds this writer's committed rows as well.
     ///
     /// Why own rows above it belong to the commit in flight, or to none: outbox rows with this
     /// ``origin`` are written only by ``commit(_:strategy:)`` of one instance — the backend's
@@ -49,7 +51,7 @@ final class ZestorPostgresTables {
     /// in a transaction holding the namespace's advisory lock. So a commit draws its outbox ids
     /// from the id sequence after every earlier own commit ended, and they exceed every earlier
     /// own id, and every id committed in the namespace before it (the high-water mark).
-    private(set) var lastOwnOutboxID: Int64?
+    var lastOwnOutboxID: Int64?
     private var isClosed = false
 
     /// Connects, configures the session and, with `createSchema`, creates the schema if missing.
@@ -77,23 +79,6 @@ final class ZestorPostgresTables {
     /// `host:port/database`, for logs.
     var endpoint: String { connection.endpoint }
 
-    /// Every row of the namespace, read by one statement (one consistent snapshot).
-    func loadAll() throws -> [PersistedRow] {
-        try prepareConnection()
-        let result = try connection.execute(ZestorPostgresSQL.selectAll, [.int64(namespace)])
-        var rows: [PersistedRow] = []
-        rows.reserveCapacity(result.rowCount)
-        for row in 0..<result.rowCount {
-            rows.append(PersistedRow(
-                kind: result.text(row, 0),
-                key: result.text(row, 1),
-                value: result.bytes(row, 2),
-                version: UInt64(clamping: try result.int64(row, 3))
-            ))
-        }
-        return rows
-    }
-
     /// Applies `mutations` in one transaction — `zestor_kv` and the outbox together — holding the
     /// namespace's advisory lock; on any failure rolls back and rethrows. An empty batch does
     /// nothing. Afterwards prunes the outbox when due.
@@ -104,9 +89,11 @@ final class ZestorPostgresTables {
     ///
     /// When the connection fails during the commit (``PostgresError/isConnectionFailure``, or the
     /// session is gone), the server may have committed before the reply was lost: the commit
-    /// reconnects and settles it (``resolveInDoubtCommit(_:after:)``), returning the report of a
-    /// batch that committed and rethrowing the original error when it did not, or when that cannot
-    /// be found out. An SQL error with the session intact surely rolled back and is rethrown as is.
+    /// settles it (``settleAfterConnectionLoss(_:after:cause:)``), retrying to reconnect for up to
+    /// ``PostgresBackend/Options/operationTimeout``: it returns the report of a batch that
+    /// committed, rethrows the original error when it did not, and throws
+    /// ``Zestor/CommitOutcomeUnknown`` when that cannot be found out in time. An SQL error with
+    /// the session intact surely rolled back and is rethrown as is.
     func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws -> CommitReport {
         try prepareConnection()
         guard !mutations.isEmpty else { return .allApplied }
@@ -115,7 +102,7 @@ final class ZestorPostgresTables {
         do {
             let sent = try send(mutations, strategy: strategy)
             report = sent.report
-            lastOwnOutboxID = strategy == .perRow ? nil : max(lowerBound, sent.largestOutboxID ?? lowerBound)
+            lastOwnOutboxID = max(lowerBound, sent.largestOutboxID ?? lowerBound)
         } catch let error as PostgresError where error.isConnectionFailure || connection.isBroken {
             report = try settleAfterConnectionLoss(mutations, after: lowerBound, cause: error)
         }
@@ -123,8 +110,8 @@ final class ZestorPostgresTables {
         return report
     }
 
-    /// Sends `mutations` as one transaction (see ``commit(_:strategy:)``); returns the report and
-    /// the largest outbox id the statements wrote (`nil` when none, or for ``CommitStrategy/perRow``).
+    /// Sends `mutations` as one transaction (see ``commit(_:strategy:)``); returns the report —
+    /// its ``CommitReport/position`` the largest outbox id the statements wrote (`nil` when none).
     private func send(_ mutations: [PersistedMutation], strategy: CommitStrategy)
         throws -> (report: CommitReport, largestOutboxID: Int64?) {
         var report = CommitReport()
@@ -148,8 +135,12 @@ final class ZestorPostgresTables {
                         if let id = try Self.largestOutboxID(written: written) { largestID = max(largestID ?? id, id) }
                     }
                 case .perRow:
-                    for (index, mutation) in mutations.enumerated() where try !applyOne(mutation) {
-                        report.staleUpserts.append(index)
+                    for (index, mutation) in mutations.enumerated() {
+                        switch try applyOne(mutation) {
+                        case .stale: report.staleUpserts.append(index)
+                        case .unchanged: break
+                        case .written(let id): largestID = max(largestID ?? id, id)
+                        }
                     }
                 }
                 try connection.executeScript(ZestorPostgresSQL.commit)
@@ -158,114 +149,8 @@ final class ZestorPostgresTables {
                 throw error
             }
         }
+        report.position = largestID.map { UInt64(clamping: $0) }
         return (report, largestID)
-    }
-
-    /// Settles a commit of `mutations` that lost its connection (``resolveInDoubtCommit(_:after:)``)
-    /// and logs the outcome at warning: returns the report when the batch committed, rethrows
-    /// `cause` when it did not or when that cannot be found out (the reconnect or the query
-    /// failed). Unless it committed, ``lastOwnOutboxID`` becomes unknown: the next commit re-reads
-    /// the high-water mark rather than trust a bound around a transaction of unknown fate.
-    private func settleAfterConnectionLoss(_ mutations: [PersistedMutation], after lowerBound: Int64,
-                                           cause: PostgresError) throws -> CommitReport {
-        let metadata: Logger.Metadata = ["namespace": "\(namespace)", "mutations": "\(mutations.count)", "cause": "\(cause)"]
-        let report: CommitReport?
-        do {
-            report = try resolveInDoubtCommit(mutations, after: lowerBound)
-        } catch {
-            lastOwnOutboxID = nil
-            logger.warning("commit outcome unknown after connection loss; cannot find it out",
-                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            throw cause
-        }
-        guard let report else {
-            lastOwnOutboxID = nil
-            logger.warning("commit outcome unknown after connection loss; it did not commit", metadata: metadata)
-            throw cause
-        }
-        logger.warning("commit outcome unknown after connection loss; it committed", metadata: metadata)
-        return report
-    }
-
-    /// Whether `mutations` — a batch whose ``commit(_:strategy:)`` lost its connection while
-    /// ``lastOwnOutboxID`` (or the high-water mark) was `lowerBound` — committed: its report when
-    /// it did (and ``lastOwnOutboxID`` advances to its rows), `nil` when it did not. Throws when
-    /// the reconnect or the query fails.
-    ///
-    /// Reconnects if needed, then in one round trip takes the namespace's advisory lock — so a
-    /// transaction of the lost session that the server still runs ends first — and reads this
-    /// origin's outbox rows above `lowerBound` (``ZestorPostgresSQL/selectOwnOutbox``). By the
-    /// invariant of ``lastOwnOutboxID`` they can only be this batch's: none means it did not
-    /// commit, or committed without changing anything (all upserts stale, deletes of missing
-    /// keys), which a rethrown error reports truthfully; else ``matchCommitted(_:to:)`` rebuilds
-    /// the report. Rows that do not match the batch (the invariant broken, e.g. an origin shared
-    /// by two writers) are logged as an error and give `nil`.
-    func resolveInDoubtCommit(_ mutations: [PersistedMutation], after lowerBound: Int64) throws -> CommitReport? {
-        try prepareConnection()
-        let select = PostgresStatement(sql: ZestorPostgresSQL.selectOwnOutbox, parameters: [
-            .int64(namespace), .text(origin), .int64(lowerBound), .int64(Int64(mutations.count) + 1),
-        ])
-        let result = try connection.executePipeline([namespaceLock(), select])[1]
-        var rows: [OwnOutboxRow] = []
-        rows.reserveCapacity(result.rowCount)
-        for row in 0..<result.rowCount {
-            rows.append(OwnOutboxRow(id: try result.int64(row, 0), kind: result.text(row, 1), key: result.text(row, 2),
-                                     etype: result.text(row, 3), version: try result.int64(row, 4)))
-        }
-        guard let last = rows.last else { return nil }
-        guard let report = Self.matchCommitted(mutations, to: rows) else {
-            logger.error("own outbox rows after a commit of unknown outcome do not match its batch", metadata: [
-                "namespace": "\(namespace)", "origin": "\(origin)", "after": "\(lowerBound)", "rows": "\(rows.count)",
-            ])
-            return nil
-        }
-        lastOwnOutboxID = max(lastOwnOutboxID ?? last.id, last.id)
-        return report
-    }
-
-    /// An outbox row this writer wrote, as ``resolveInDoubtCommit(_:after:)`` reads it back.
-    struct OwnOutboxRow: Sendable, Hashable {
-        var id: Int64
-        var kind: String
-        var key: String
-        var etype: String
-        var version: Int64
-    }
-
-    /// The report of `mutations` if `rows` (in id order) are exactly the outbox rows that batch
-    /// wrote; `nil` when `rows` is empty or is not.
-    ///
-    /// A commit appends one outbox row per mutation that changed a row, in mutation order (run
-    /// after run, each in position order). So walking the mutations, each takes the next row when
-    /// it matches: an upsert on (kind, key, `upsert`, version) — without one it was stale —, a
-    /// delete on (kind, key, `delete`) — the row's version is the removed row's, which the
-    /// mutation does not carry; without one it removed nothing. Taking a matching row is never
-    /// wrong although a key may repeat across the runs of a batch: after a mutation that changed
-    /// nothing, a later one of the same key can write that same row only once some write in
-    /// between changed the stored row (a delete lowering the version, an upsert creating it),
-    /// and that write's row comes first. Rows left over, or an `etype` other than these two,
-    /// mean the rows are not this batch's.
-    static func matchCommitted(_ mutations: [PersistedMutation], to rows: [OwnOutboxRow]) -> CommitReport? {
-        guard !rows.isEmpty else { return nil }
-        var report = CommitReport()
-        var next = rows.startIndex
-        for (index, mutation) in mutations.enumerated() {
-            let row = next < rows.endIndex ? rows[next] : nil
-            switch mutation {
-            case .upsert(let upsert):
-                if let row, row.etype == OutboxEntry.Operation.upsert.rawValue, row.kind == upsert.kind,
-                   row.key == upsert.key, Int64(exactly: upsert.version) == row.version {
-                    next += 1
-                } else {
-                    report.staleUpserts.append(index)
-                }
-            case .delete(let kind, let key):
-                if let row, row.etype == OutboxEntry.Operation.delete.rawValue, row.kind == kind, row.key == key {
-                    next += 1
-                }
-            }
-        }
-        return next == rows.endIndex ? report : nil
     }
 
     /// Up to `limit` outbox rows of the namespace with an id above `id`, in id order.
@@ -273,24 +158,42 @@ final class ZestorPostgresTables {
         try prepareConnection()
         let result = try connection.execute(ZestorPostgresSQL.selectOutbox,
                                             [.int64(namespace), .int64(id), .int64(Int64(max(limit, 0)))], prepared: true)
+        return try Self.outboxEntries(result, from: 0)
+    }
+
+    /// Up to `limit` outbox rows of the namespace with an id above `id`, in id order, and — in
+    /// the same snapshot — the largest id ever pruned from the namespace's outbox (0 if none):
+    /// when it exceeds `id`, rows after `id` are gone and the page does not follow on from `id`.
+    func outboxPage(after id: Int64, limit: Int) throws -> (prunedThrough: Int64, entries: [OutboxEntry]) {
+        try prepareConnection()
+        let result = try connection.execute(ZestorPostgresSQL.selectOutboxPage,
+                                            [.int64(namespace), .int64(id), .int64(Int64(max(limit, 0)))], prepared: true)
+        let prunedThrough = try result.int64(0, 0)
+        return (prunedThrough, try Self.outboxEntries(result, from: 1))
+    }
+
+    /// The outbox rows of `result`, whose columns from `first` on are those of
+    /// ``ZestorPostgresSQL/selectOutbox``; rows whose id is `NULL` (no match of an outer join) are skipped.
+    private static func outboxEntries(_ result: PostgresResult, from first: Int) throws -> [OutboxEntry] {
         var entries: [OutboxEntry] = []
         entries.reserveCapacity(result.rowCount)
-        for row in 0..<result.rowCount {
-            let value = result.isNull(row, 4) ? nil : result.bytes(row, 4)
+        for row in 0..<result.rowCount where !result.isNull(row, first) {
+            let value = result.isNull(row, first + 4) ? nil : result.bytes(row, first + 4)
             entries.append(OutboxEntry(
-                id: try result.int64(row, 0),
-                kind: result.text(row, 1),
-                key: result.text(row, 2),
-                etype: OutboxEntry.Operation(storedType: result.text(row, 3), value: value),
+                id: try result.int64(row, first),
+                kind: result.text(row, first + 1),
+                key: result.text(row, first + 2),
+                etype: OutboxEntry.Operation(storedType: result.text(row, first + 3), value: value),
                 value: value,
-                version: UInt64(clamping: try result.int64(row, 5)),
-                origin: result.text(row, 6)
+                version: UInt64(clamping: try result.int64(row, first + 5)),
+                origin: result.text(row, first + 6)
             ))
         }
         return entries
     }
 
-    /// The namespace's largest outbox id, 0 when it has none.
+    /// The namespace's position in its commit order: its largest outbox id, or the largest id
+    /// pruned from its outbox if greater; 0 when it has none.
     func outboxHighWaterMark() throws -> Int64 {
         try prepareConnection()
         return try connection.execute(ZestorPostgresSQL.outboxHighWaterMark, [.int64(namespace)]).int64(0, 0)
@@ -298,21 +201,20 @@ final class ZestorPostgresTables {
 
     /// Removes the namespace's outbox rows older than ``PostgresBackend/Options/outboxRetention``
     /// that every live reader has drained (see ``recordCursor(lastID:)``), and forgets readers
-    /// that stopped refreshing their cursor. Returns how many outbox rows were removed.
+    /// that stopped refreshing their cursor within ``PostgresBackend/Options/outboxCursorLiveness``.
+    /// Records the largest id removed, so that a reader left behind detects the gap. Returns how
+    /// many outbox rows were removed.
     @discardableResult
     func pruneOutbox() throws -> Int {
         try prepareConnection()
         lastPrune = .now
         let seconds = Int64(clamping: options.outboxRetention.components.seconds)
-        let liveness = Int64(Self.cursorLiveness.components.seconds)
+        let liveness = Int64(clamping: options.outboxCursorLiveness.components.seconds)
         try connection.execute(ZestorPostgresSQL.pruneCursors, [.int64(namespace), .int64(liveness)])
-        return try connection.execute(ZestorPostgresSQL.pruneOutbox,
-                                      [.int64(namespace), .int64(seconds), .int64(liveness)]).affectedRows
+        let removed = try connection.execute(ZestorPostgresSQL.pruneOutbox,
+                                             [.int64(namespace), .int64(seconds), .int64(liveness)])
+        return Int(try removed.int64(0, 0))
     }
-
-    /// How long a reader's cursor protects the outbox rows it has not drained without being
-    /// refreshed (change feeds refresh theirs on every drain, at least every few seconds).
-    static var cursorLiveness: Duration { .seconds(300) }
 
     /// Records that this origin's change feed has drained the outbox up to `lastID`.
     func recordCursor(lastID: Int64) throws {
@@ -381,7 +283,7 @@ final class ZestorPostgresTables {
 
     /// Reconnects a broken connection and re-applies the session settings; throws
     /// ``PostgresError/backendClosed`` once closed.
-    private func prepareConnection() throws {
+    func prepareConnection() throws {
         guard !isClosed else { throw PostgresError.backendClosed }
         guard connection.isBroken else { return }
         logger.warning("PostgreSQL connection lost; reconnecting", metadata: ["namespace": "\(namespace)"])
@@ -403,7 +305,7 @@ final class ZestorPostgresTables {
 
     /// The namespace's advisory lock (``ZestorPostgresSQL/advisoryLock``), held until the
     /// transaction ends.
-    private func namespaceLock() -> PostgresStatement {
+    func namespaceLock() -> PostgresStatement {
         PostgresStatement(sql: ZestorPostgresSQL.advisoryLock, parameters: [
             .int64(Int64(ZestorPostgresSQL.namespaceLockClass)), .int64(Self.lockID(namespace)),
         ])
@@ -470,29 +372,40 @@ final class ZestorPostgresTables {
         }
     }
 
-    /// Runs one mutation with per-row statements; returns false for an upsert left alone.
-    private func applyOne(_ mutation: PersistedMutation) throws -> Bool {
+    /// What one per-row mutation did.
+    private enum RowOutcome {
+        /// It changed the row and wrote the outbox row with this id.
+        case written(Int64)
+        /// An upsert left alone: the stored version is not older.
+        case stale
+        /// A delete of a missing row.
+        case unchanged
+    }
+
+    /// Runs one mutation with per-row statements.
+    private func applyOne(_ mutation: PersistedMutation) throws -> RowOutcome {
         switch mutation {
         case .upsert(let row):
             let version = try Self.storableVersion(row, statement: ZestorPostgresSQL.upsertRow)
             let written = try connection.execute(ZestorPostgresSQL.upsertRow, [
                 .int64(namespace), .text(row.kind), .text(row.key), .bytea(row.value), .int64(version),
             ], prepared: true)
-            guard written.rowCount > 0 else { return false }
-            try connection.execute(ZestorPostgresSQL.appendOutbox, [
+            guard written.rowCount > 0 else { return .stale }
+            let outbox = try connection.execute(ZestorPostgresSQL.appendOutbox, [
                 .int64(namespace), .text(row.kind), .text(row.key), .text(OutboxEntry.Operation.upsert.rawValue),
                 .bytea(row.value), .int64(version), .text(origin),
             ], prepared: true)
+            return .written(try outbox.int64(0, 0))
         case .delete(let kind, let key):
             let deleted = try connection.execute(ZestorPostgresSQL.deleteRow, [.int64(namespace), .text(kind), .text(key)],
                                                 prepared: true)
-            guard deleted.rowCount > 0 else { return true }
-            try connection.execute(ZestorPostgresSQL.appendOutboxDelete, [
+            guard deleted.rowCount > 0 else { return .unchanged }
+            let outbox = try connection.execute(ZestorPostgresSQL.appendOutboxDelete, [
                 .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.delete.rawValue),
                 .int64(try deleted.int64(0, 0)), .text(origin),
             ], prepared: true)
+            return .written(try outbox.int64(0, 0))
         }
-        return true
     }
 
     /// Splits `mutations` into consecutive runs in which no (kind, key) repeats and which hold at

@@ -69,6 +69,15 @@ public final class SQLiteBackend: PersistenceBackend {
         }
     }
 
+    /// The rows of `keys`, read in one read transaction on the writer thread (a primary-key probe
+    /// per key): how a store re-reads keys another store sharing the file wrote.
+    public func load(_ keys: [PersistedKey]) async throws -> PersistedRows {
+        let table = table
+        return try await writer.run {
+            try table.withValue { PersistedRows(rows: try Self.open($0).load(keys)) }
+        }
+    }
+
     /// Applies `mutations` in one `BEGIN IMMEDIATE` transaction on the writer thread: all of them
     /// or none. Upserts only replace rows with a lower version (the others are reported stale);
     /// deletes remove the row.

@@ -23,7 +23,12 @@ enum ZestorKVSQL {
     /// Columns: kind, key, value, version.
     static let selectAll = "SELECT kind, key, value, version FROM zestor_kv"
 
+    /// Parameters: kind, key. Columns: kind, key, value, version of that row, if any.
+    static let selectOne = "SELECT kind, key, value, version FROM zestor_kv WHERE kind = ?1 AND key = ?2"
+
     static let begin = "BEGIN IMMEDIATE"
+    /// A read transaction: its reads share one snapshot, and it takes no write lock.
+    static let beginRead = "BEGIN DEFERRED"
     static let commit = "COMMIT"
     static let rollback = "ROLLBACK"
 }

@@ -17,6 +17,8 @@ final class ZestorKVTable {
     private let upsert: SQLiteStatement
     private let delete: SQLiteStatement
     private let selectAll: SQLiteStatement
+    private let selectOne: SQLiteStatement
+    private let beginRead: SQLiteStatement
     private var isClosed = false
 
     /// Opens (creating if missing) the database at `path`, applies `options`, creates the schema
@@ -44,6 +46,8 @@ final class ZestorKVTable {
             upsert = try connection.prepare(ZestorKVSQL.upsert, persistent: true)
             delete = try connection.prepare(ZestorKVSQL.delete, persistent: true)
             selectAll = try connection.prepare(ZestorKVSQL.selectAll, persistent: true)
+            selectOne = try connection.prepare(ZestorKVSQL.selectOne, persistent: true)
+            beginRead = try connection.prepare(ZestorKVSQL.beginRead, persistent: true)
         } catch {
             // Statements prepared so far finalize in their deinit; close_v2 waits for them.
             try? connection.close()
@@ -74,6 +78,31 @@ final class ZestorKVTable {
         return rows
     }
 
+    /// The rows of `keys` (absent keys have none), read in one read transaction (one snapshot),
+    /// one primary-key probe per key.
+    func load(_ keys: [PersistedKey]) throws -> [PersistedRow] {
+        try checkOpen()
+        try beginRead.run()
+        do {
+            var rows: [PersistedRow] = []
+            for key in keys {
+                defer { selectOne.resetAndClear() }
+                try selectOne.bind(key.kind, at: 1)
+                try selectOne.bind(key.key, at: 2)
+                if try selectOne.step() {
+                    rows.append(PersistedRow(kind: selectOne.text(at: 0), key: selectOne.text(at: 1),
+                                             value: selectOne.blob(at: 2),
+                                             version: UInt64(clamping: selectOne.int64(at: 3))))
+                }
+            }
+            try commitStatement.run()
+            return rows
+        } catch {
+            rollbackIfNeeded(after: error)
+            throw error
+        }
+    }
+
     /// Applies `mutations` in order inside `BEGIN IMMEDIATE` … `COMMIT`; on any failure rolls
     /// back and rethrows, leaving the table untouched. An empty batch does nothing.
     func commit(_ mutations: [PersistedMutation]) throws -> CommitReport {
@@ -97,7 +126,7 @@ final class ZestorKVTable {
     func close() throws {
         guard !isClosed else { return }
         isClosed = true
-        for statement in [begin, commitStatement, rollback, upsert, delete, selectAll] {
+        for statement in [begin, commitStatement, rollback, upsert, delete, selectAll, selectOne, beginRead] {
             statement.finalize()
         }
         try connection.close()

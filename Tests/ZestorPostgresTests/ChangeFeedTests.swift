@@ -3,14 +3,24 @@ import Testing
 import Zestor
 @testable import ZestorPostgres
 
-/// Reads mutations from `stream` until `count` arrived (or it ended), failing after `timeout`.
-private func collect(_ stream: AsyncStream<[PersistedMutation]>, count: Int,
+/// Reads mutations from `stream` until `count` arrived (or it ended), failing after `timeout`
+/// and on a resynchronization (none of these tests prunes the outbox).
+private func collect(_ stream: AsyncStream<FeedBatch>, count: Int,
                      timeout: Duration = .seconds(15)) async throws -> [PersistedMutation] {
     try await withThrowingTaskGroup(of: [PersistedMutation]?.self) { group in
         group.addTask {
             var collected: [PersistedMutation] = []
+            var lastPosition: UInt64 = 0
             for await batch in stream {
-                collected += batch
+                guard case .changes(let changes, let through) = batch else {
+                    Issue.record("unexpected resynchronization: \(batch)")
+                    continue
+                }
+                for change in changes {
+                    #expect(change.position > lastPosition && change.position <= through)
+                    lastPosition = change.position
+                }
+                collected += changes.map(\.mutation)
                 if collected.count >= count { break }
             }
             return collected

@@ -80,22 +80,26 @@ final class LockedPaths: @unchecked Sendable {
 }
 
 extension DurableSQLiteTests {
-    @Test("two stores on one file: the write that loses the race throws a version conflict")
+    @Test("two stores on one file: the write that loses the race throws a version conflict, and a retry succeeds")
     func lostRaceOnOneFile() async throws {
         let path = Self.temporaryDatabase()
         defer { Self.cleanUp(path) }
         let first = try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path))
         let second = try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path))
         try await first.set("k", "a", ConformanceValue(name: "first", n: 1))
-        // `second` loaded the file before that write, so it also computes version 1 and loses.
-        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: nil, actual: nil)) {
+        // `second` loaded the file before that write, so it also computes version 1 and loses;
+        // it re-reads the key, so it reports the winner's version and shows the winner.
+        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: nil, actual: 1)) {
             try await second.set("k", "a", ConformanceValue(name: "second", n: 1))
         }
-        #expect(try second.get("k", "a") == nil)
+        #expect(try second.getVersioned("k", "a") == Versioned(value: ConformanceValue(name: "first", n: 1), version: 1))
+        try await second.set("k", "a", ConformanceValue(name: "second", n: 2))
+        try await second.delete("k", "a")
+        try await first.set("k", "a", ConformanceValue(name: "first", n: 3))  // version 2 on top of a deleted row
         try await first.close()
         try await second.close()
         let reopened = try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path))
-        #expect(try reopened.get("k", "a") == ConformanceValue(name: "first", n: 1))
+        #expect(try reopened.getVersioned("k", "a") == Versioned(value: ConformanceValue(name: "first", n: 3), version: 2))
         try await reopened.close()
     }
 }

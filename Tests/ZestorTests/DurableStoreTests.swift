@@ -56,26 +56,89 @@ struct DurableStoreTests {
         try await store.close()
     }
 
-    @Test("a write-through write that lost to another store's write throws a version conflict and changes nothing")
+    @Test("a write-through write that lost to another store's write throws a version conflict with the winner's version, and a retry succeeds")
     func lostRace() async throws {
         let backend = InMemoryBackend()
         let store = try await DurableStore<ConformanceValue>.open(backend: backend)
+        let watch = try store.watch("k", options: WatchOptions())
         try await store.set("k", "a", ConformanceValue(name: "mine", n: 1))
         try await store.set("k", "b", ConformanceValue(name: "mine", n: 1))
         // Another process writes version 2 of "a" behind this store's back.
-        let theirs = Array(#"{"name":"theirs","n":2}"#.utf8)
-        backend.writeBehindTheStoresBack(PersistedRow(kind: "k", key: "a", value: theirs, version: 2))
-        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: 1, actual: nil)) {
+        func theirs(_ n: Int) -> [UInt8] { Array(#"{"name":"theirs","n":\#(n)}"#.utf8) }
+        backend.writeBehindTheStoresBack(PersistedRow(kind: "k", key: "a", value: theirs(2), version: 2))
+        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: 1, actual: 2)) {
             try await store.set("k", "a", ConformanceValue(name: "mine", n: 2))
         }
-        #expect(try store.get("k", "a") == ConformanceValue(name: "mine", n: 1), "memory keeps what it had")
-        // setMany: the other rows of the transaction are committed and applied; the lost one is reported.
-        await #expect(throws: StoreError.versionConflict(kind: "k", key: "a", expected: 1, actual: nil)) {
-            try await store.setMany("k", ["a": ConformanceValue(name: "mine", n: 3), "b": ConformanceValue(name: "mine", n: 3)])
+        // Memory was refreshed to the winner (one update event), so the retry succeeds.
+        #expect(try store.getVersioned("k", "a") == Versioned(value: ConformanceValue(name: "theirs", n: 2), version: 2))
+        try await store.set("k", "a", ConformanceValue(name: "mine", n: 2))
+        #expect(try store.getVersioned("k", "a")?.version == 3)
+        // setMany: the other rows of the transaction are committed and applied; the lost one is
+        // reported and memory shows the winner.
+        backend.writeBehindTheStoresBack(PersistedRow(kind: "k", key: "c", value: theirs(1), version: 1))
+        await #expect(throws: StoreError.versionConflict(kind: "k", key: "c", expected: nil, actual: 1)) {
+            try await store.setMany("k", ["b": ConformanceValue(name: "mine", n: 3), "c": ConformanceValue(name: "mine", n: 3)])
         }
         #expect(try store.get("k", "b") == ConformanceValue(name: "mine", n: 3))
         #expect(try store.getVersioned("k", "b")?.version == 2)
-        #expect(try store.get("k", "a") == ConformanceValue(name: "mine", n: 1))
+        #expect(try store.get("k", "c") == ConformanceValue(name: "theirs", n: 1))
+        try await store.close()
+        let events = try await allEvents(watch).map { "\($0.type) \($0.key) \($0.value) \($0.cause)" }
+        #expect(events == [
+            "create a mine#1 write", "create b mine#1 write", "update a theirs#2 external", "update a mine#2 write",
+            "update b mine#3 write", "create c theirs#1 external",
+        ])
+    }
+
+    @Test("a write-through commit of unknown outcome throws commitOutcomeUnknown; memory then shows what was committed",
+          arguments: [true, false])
+    func commitOutcomeUnknown(applied: Bool) async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend)
+        let watch = try store.watch("k", options: WatchOptions())
+        try await store.set("k", "a", ConformanceValue(name: "v", n: 1))
+        backend.failsLoads = true  // the storage stays unreachable for a while
+        backend.cutOffNextCommits(1, applying: applied)
+        await #expect(throws: StoreError.commitOutcomeUnknown(kind: "k", keys: ["a"])) {
+            try await store.set("k", "a", ConformanceValue(name: "v", n: 2))
+        }
+        #expect(try store.get("k", "a")?.n == 1, "memory does not guess")
+        #expect(store.coherenceStatus.keysInDoubt == 1)
+        #expect(store.coherenceStatus.commitsInDoubt == 1)
+        // The next write of the key reconciles it first; while the storage cannot be read it fails
+        // with the backend's error and changes nothing.
+        await #expect(throws: InMemoryBackend.InjectedFailure()) {
+            try await store.set("k", "a", ConformanceValue(name: "v", n: 3))
+        }
+        backend.failsLoads = false
+        // The resolver reconciles the key in the background once the storage answers.
+        try await withDeadline(10, "the key in doubt being resolved") {
+            while store.coherenceStatus.keysInDoubt > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(try store.getVersioned("k", "a") == Versioned(value: ConformanceValue(name: "v", n: applied ? 2 : 1),
+                                                               version: applied ? 2 : 1))
+        try await store.set("k", "a", ConformanceValue(name: "v", n: 4))
+        #expect(backend.stored.map(\.version) == [applied ? 3 : 2])
+        try await store.close()
+        let events = try await allEvents(watch).map { "\($0.type) \($0.value.n)" }
+        #expect(events == (applied ? ["create 1", "update 2", "update 4"] : ["create 1", "update 4"]))
+    }
+
+    @Test("a write of a key in doubt reconciles it first, then commits on top of what was stored")
+    func writeReconcilesKeyInDoubt() async throws {
+        let backend = InMemoryBackend()
+        let store = try await DurableStore<ConformanceValue>.open(backend: backend)
+        backend.failsLoads = true
+        backend.cutOffNextCommits(1, applying: true)
+        await #expect(throws: StoreError.commitOutcomeUnknown(kind: "k", keys: ["a", "b"])) {
+            try await store.setMany("k", ["a": ConformanceValue(name: "v", n: 1), "b": ConformanceValue(name: "v", n: 1)])
+        }
+        backend.failsLoads = false
+        // Whether the resolver or this write gets there first, the write starts from version 1.
+        try await store.set("k", "a", ConformanceValue(name: "v", n: 2))
+        #expect(try store.getVersioned("k", "a")?.version == 2)
+        try await store.delete("k", "b")
+        #expect(backend.stored.map { "\($0.key) v\($0.version)" } == ["a v2"])
         try await store.close()
     }
 

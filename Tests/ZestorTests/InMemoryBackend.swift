@@ -11,6 +11,8 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var rows: [String: PersistedRow] = [:]
     private var failing = false
+    private var inDoubt: (applying: Bool, remaining: Int) = (false, 0)
+    private var failingLoads = false
     private var commitCount = 0
     private var closed = false
 
@@ -26,6 +28,18 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
         set { lock.withLock { failing = newValue } }
     }
 
+    /// The next `count` commits throw `CommitOutcomeUnknown` — after applying their batch when
+    /// `applying`, without when not — as a commit cut off by a lost connection would.
+    func cutOffNextCommits(_ count: Int, applying: Bool) {
+        lock.withLock { inDoubt = (applying, count) }
+    }
+
+    /// While true, every read throws ``InjectedFailure`` (the storage is unreachable).
+    var failsLoads: Bool {
+        get { lock.withLock { failingLoads } }
+        set { lock.withLock { failingLoads = newValue } }
+    }
+
     /// Successful commits so far.
     var commits: Int { lock.withLock { commitCount } }
 
@@ -34,7 +48,17 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
         lock.withLock { rows.values.sorted { ($0.kind, $0.key) < ($1.kind, $1.key) } }
     }
 
-    func loadAll() async throws -> [PersistedRow] { stored }
+    func loadAll() async throws -> [PersistedRow] {
+        if failsLoads { throw InjectedFailure() }
+        return stored
+    }
+
+    func load(_ keys: [PersistedKey]) async throws -> PersistedRows {
+        try lock.withLock {
+            if failingLoads { throw InjectedFailure() }
+            return PersistedRows(rows: keys.compactMap { rows[Self.id($0.kind, $0.key)] })
+        }
+    }
 
     /// Writes a row directly, as another process sharing the storage would.
     func writeBehindTheStoresBack(_ row: PersistedRow) {
@@ -59,6 +83,11 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
                 case .delete(let kind, let key):
                     next[Self.id(kind, key)] = nil
                 }
+            }
+            if inDoubt.remaining > 0 {
+                inDoubt.remaining -= 1
+                if inDoubt.applying { rows = next }
+                throw CommitOutcomeUnknown(cause: InjectedFailure())
             }
             rows = next
             commitCount += 1

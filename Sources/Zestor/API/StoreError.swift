@@ -17,4 +17,11 @@ public enum StoreError: Error, Sendable, Equatable {
     case invalidArgument(String)
     /// A stored row could not be decoded by the store's codec (at `DurableStore.open`).
     case undecodableRow(kind: String, key: String, reason: String)
+    /// A write-through write whose commit was cut off (the database became unreachable) and
+    /// whose outcome could not be found out in time: it **may have been applied**. The store
+    /// keeps these keys in doubt and reconciles them with the database as soon as it is
+    /// reachable again (memory and watchers then show what was committed, exactly once). Read
+    /// the key again later, or retry the write: a retry first reconciles the key, so it never
+    /// fails for a stale version.
+    case commitOutcomeUnknown(kind: String, keys: [String])
 }

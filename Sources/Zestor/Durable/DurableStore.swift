@@ -6,8 +6,13 @@ import Synchronization
 ///
 /// - **Reads** are served by a private ``MemoryStore`` (synchronously, like MemoryStore's).
 /// - **write-through**: a write returns only after its transaction committed; if the commit
-///   fails the write throws and memory, versions and watchers see nothing. Concurrent writers
-///   share commits (group commit).
+///   fails the write throws and memory, versions and watchers see nothing. A commit whose outcome
+///   is unknown throws ``StoreError/commitOutcomeUnknown(kind:keys:)`` and leaves its keys in
+///   doubt until they are reconciled with the storage (`DurableStore+Coherence.swift`).
+///   Concurrent writers share commits (group commit).
+/// - **coherence**: memory converges on the storage — other processes' commits arrive through
+///   the backend's change feed, keys in doubt or that lost a race are re-read, and a gap in the
+///   feed triggers a resynchronization (``coherenceStatus``).
 /// - **write-behind**: a write returns after the memory apply; a background flusher coalesces
 ///   per key and commits in batches. ``flush()`` waits for durability, ``close()`` flushes.
 ///
@@ -22,6 +27,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     let gate = KeyGate()
     let committer: GroupCommitter?
     let queue: WriteBehindQueue<Value>?
+    let coherence: Coherence
     let logger: Logger
     private let closing = Atomic<Bool>(false)
     private let lifecycle = Locked(Lifecycle())
@@ -34,8 +40,9 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     }
 
     private init(engine: MemoryStore<Value>, backend: any PersistenceBackend, codec: any Codec<Value>,
-                 mode: WriteMode, logger: Logger) {
+                 mode: WriteMode, feed: AsyncStream<FeedBatch>?, logger: Logger) {
         self.engine = engine
+        self.coherence = Coherence(tracksPositions: feed != nil)
         self.backend = backend
         self.codec = codec
         self.logger = logger
@@ -98,9 +105,10 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
                 ])
             }
         }
-        let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, logger: logger)
+        let feed = backend.externalChanges()
+        let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, feed: feed, logger: logger)
         store.queue?.start()
-        if let feed = backend.externalChanges() {
+        if let feed {
             store.follow(feed)
         }
         logger.debug("opened durable store", metadata: ["rows": "\(rows.count)"])
@@ -109,6 +117,10 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
 
     /// The write-behind flusher's state (`nil` in write-through mode).
     public var writeBehindStatus: WriteBehindStatus? { queue?.status }
+
+    /// How memory has been kept equal to the storage: resynchronizations, keys repaired, commits
+    /// and keys in doubt.
+    public var coherenceStatus: CoherenceStatus { coherence.status }
 
     // MARK: - Reads (memory speed)
 
@@ -173,20 +185,48 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
+        try await reconcileIfInDoubt([gateKey])
         let current = engine.versionedUnchecked(kind, key)
         if let current, engine.isEquivalent(current.value, value) { return .unchanged }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: (current?.version ?? 0) + 1)
-        if try await !committer!.commit([.upsert(row)]).isEmpty {
-            throw Self.lostRace(kind, key, current?.version)
+        let outcome = try await commitThrough(kind, [.upsert(row)], keys: [gateKey])
+        if !outcome.staleUpserts.isEmpty {
+            throw await lostRace(gateKey, expected: current?.version)
         }
-        return try engine.applyCommitted(kind, key, value).result
+        let applied = try engine.applyCommitted(kind, key, value).result
+        coherence.record([gateKey], at: outcome.position)
+        return applied
+    }
+
+    /// Commits `mutations` of `keys` (whose gates the caller holds) through the group committer.
+    /// A commit of unknown outcome marks the keys in doubt and throws
+    /// ``StoreError/commitOutcomeUnknown(kind:keys:)``; other failures are rethrown unchanged.
+    private func commitThrough(_ kind: String, _ mutations: [PersistedMutation],
+                               keys: [KeyGate.Key]) async throws -> GroupCommitter.Outcome {
+        do {
+            return try await committer!.commit(mutations)
+        } catch let failure as CommitOutcomeUnknown {
+            throw commitInDoubt(kind, keys, failure)
+        }
     }
 
     /// The error of a write-through write whose upsert the backend left alone: another store
-    /// sharing the storage wrote the key first (its change reaches this store through the
-    /// backend's change feed, if it has one). Nothing was written; re-read and retry.
-    static func lostRace(_ kind: String, _ key: String, _ version: UInt64?) -> StoreError {
-        .versionConflict(kind: kind, key: key, expected: version, actual: nil)
+    /// sharing the storage wrote the key first. Nothing of the write was applied. The key (whose
+    /// gate the caller holds) is reconciled with the storage first, so memory shows the winner
+    /// and `actual` carries its version (`nil`: the winner deleted the key) — a retry then
+    /// succeeds. When the storage cannot be read, the key stays in doubt (its next write
+    /// reconciles it) and `actual` is memory's version.
+    func lostRace(_ key: KeyGate.Key, expected: UInt64?) async -> StoreError {
+        do {
+            try await reconcileHeld([key])
+        } catch {
+            logger.warning("cannot read the row that won over a write; the key stays in doubt", metadata: [
+                "kind": "\(key.kind)", "key": "\(key.key)", "error": "\(error)",
+            ])
+            markInDoubt([key], afterCommit: false)
+        }
+        return .versionConflict(kind: key.kind, key: key.key, expected: expected,
+                                actual: engine.versionedUnchecked(key.kind, key.key)?.version)
     }
 
     @discardableResult
@@ -199,6 +239,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         if let queue { await queue.waitForSpace() }
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
+        if queue == nil { try await reconcileIfInDoubt([gateKey]) }
         guard let current = engine.versionedUnchecked(kind, key) else {
             throw StoreError.keyNotFound(kind: kind, key: key)
         }
@@ -212,10 +253,12 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             return true
         }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
-        if try await !committer!.commit([.upsert(row)]).isEmpty {
-            throw Self.lostRace(kind, key, current.version)
+        let outcome = try await commitThrough(kind, [.upsert(row)], keys: [gateKey])
+        if !outcome.staleUpserts.isEmpty {
+            throw await lostRace(gateKey, expected: current.version)
         }
         try engine.applyCommitted(kind, key, value)
+        coherence.record([gateKey], at: outcome.position)
         return true
     }
 
@@ -228,6 +271,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         if let queue { await queue.waitForSpace() }
         await gate.acquire(gateKeys)
         defer { gate.release(gateKeys) }
+        if queue == nil { try await reconcileIfInDoubt(gateKeys) }
         var changed: [(key: String, value: Value)] = []  // in ascending key order, like `gateKeys`
         var baseVersions: [UInt64?] = []
         var rows: [PersistedMutation] = []
@@ -250,12 +294,17 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             }
             return
         }
-        let stale = Set(try await committer!.commit(rows))
+        let changedKeys = changed.map { KeyGate.Key(kind: kind, key: $0.key) }
+        let outcome = try await commitThrough(kind, rows, keys: changedKeys)
+        let stale = Set(outcome.staleUpserts)
         // The transaction committed every other row: memory takes those, then the lost ones are reported.
-        try engine.applyCommitted(kind, changed.indices.filter { !stale.contains($0) }.map { changed[$0] })
-        if let first = stale.min() {
-            throw Self.lostRace(kind, changed[first].key, baseVersions[first])
-        }
+        let committed = changed.indices.filter { !stale.contains($0) }
+        try engine.applyCommitted(kind, committed.map { changed[$0] })
+        coherence.record(committed.map { changedKeys[$0] }, at: outcome.position)
+        guard let first = stale.min() else { return }
+        let error = await lostRace(changedKeys[first], expected: baseVersions[first])
+        for other in stale.sorted().dropFirst() { _ = await lostRace(changedKeys[other], expected: baseVersions[other]) }
+        throw error
     }
 
     @discardableResult
@@ -266,14 +315,17 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         if let queue { await queue.waitForSpace() }
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
+        if queue == nil { try await reconcileIfInDoubt([gateKey]) }
         guard let current = engine.versionedUnchecked(kind, key) else { return nil }
         if let queue {
             let removed = try engine.deleteCommitted(kind, key)
             queue.record(gateKey, value: nil, version: current.version + 1)
             return removed
         }
-        _ = try await committer!.commit([.delete(kind: kind, key: key)])
-        return try engine.deleteCommitted(kind, key)
+        let outcome = try await commitThrough(kind, [.delete(kind: kind, key: key)], keys: [gateKey])
+        let removed = try engine.deleteCommitted(kind, key)
+        coherence.record([gateKey], at: outcome.position)
+        return removed
     }
 
     // MARK: - Durability and lifecycle
@@ -310,8 +362,11 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     }
 
     private func checkOpen() throws {
-        if closing.load(ordering: .acquiring) { throw StoreError.closed }
+        if isClosing { throw StoreError.closed }
     }
+
+    /// Whether ``close()`` has begun.
+    var isClosing: Bool { closing.load(ordering: .acquiring) }
 
     /// The checks every write starts with, then registers it as in progress. Pair with ``endWrite()``.
     private func beginWrite(_ kind: String) throws {

@@ -5,7 +5,7 @@
 final class GroupCommitter: Sendable {
     private struct Waiting {
         let mutations: [PersistedMutation]
-        let continuation: CheckedContinuation<[Int], any Error>
+        let continuation: CheckedContinuation<Outcome, any Error>
     }
 
     private struct State {
@@ -20,11 +20,20 @@ final class GroupCommitter: Sendable {
         self.backend = backend
     }
 
+    /// What one writer's share of a commit did.
+    struct Outcome: Sendable {
+        /// Indices in the writer's `mutations` of the upserts the backend left alone as stale.
+        var staleUpserts: [Int]
+        /// The commit's position in the storage's commit order (``CommitReport/position``).
+        var position: UInt64?
+    }
+
     /// Returns once `mutations` are committed durably (in one transaction with whatever else
-    /// was waiting), or throws the backend's error. Returns the positions in `mutations` of the
-    /// upserts the backend left alone as stale (see ``CommitReport``).
-    func commit(_ mutations: [PersistedMutation]) async throws -> [Int] {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Int], any Error>) in
+    /// was waiting), or throws the backend's error (``CommitOutcomeUnknown`` when the commit may
+    /// have been applied). Returns the indices in `mutations` of the upserts the backend left
+    /// alone as stale (see ``CommitReport``) and the commit's position.
+    func commit(_ mutations: [PersistedMutation]) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Outcome, any Error>) in
             let startCommitter = state.withLock { state -> Bool in
                 state.queue.append(Waiting(mutations: mutations, continuation: continuation))
                 if state.committing { return false }
@@ -58,7 +67,7 @@ final class GroupCommitter: Sendable {
                         mine.append(first - start)
                         stale = stale.dropFirst()
                     }
-                    waiting.continuation.resume(returning: mine)
+                    waiting.continuation.resume(returning: Outcome(staleUpserts: mine, position: report.position))
                     start = end
                 }
             } catch {

@@ -8,16 +8,29 @@ public protocol PersistenceBackend: Sendable {
     /// Every stored row, for the bulk load at open.
     func loadAll() async throws -> [PersistedRow]
 
+    /// The stored rows of `keys` (absent keys have none), read at one point of the storage's
+    /// commit order: how a store reconciles keys whose memory may differ from the storage (a
+    /// commit of unknown outcome, an upsert another store won). Default: ``loadAll()`` filtered,
+    /// without a position.
+    func load(_ keys: [PersistedKey]) async throws -> PersistedRows
+
     /// Applies `mutations` in one transaction: all of them or none. Mutations of one key appear
     /// in the order they were made. A row's version only moves forward: an upsert whose version
     /// is not greater than the stored row's leaves that row alone and is reported as stale (the
     /// row was written meanwhile by another store sharing the storage).
+    ///
+    /// Throws the backend's own error when the batch surely did not commit, and
+    /// ``CommitOutcomeUnknown`` when it may have (the connection died mid-commit and the outcome
+    /// could not be found out).
     @discardableResult
     func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport
 
-    /// Changes committed by *other* processes sharing the same storage, for backends that have a
-    /// change feed (PostgreSQL); `nil` for those that have none (SQLite). Default: `nil`.
-    func externalChanges() -> AsyncStream<[PersistedMutation]>?
+    /// Changes committed by *other* processes sharing the same storage, in commit order, for
+    /// backends that have a change feed (PostgreSQL); `nil` for those that have none (SQLite).
+    /// The feed starts after the position of the last ``loadAll()`` (or of the backend's
+    /// opening), and reports a gap in its history as ``FeedBatch/resynchronize(_:missedAfter:)``
+    /// rather than skip it. Default: `nil`.
+    func externalChanges() -> AsyncStream<FeedBatch>?
 
     /// Releases the backend's connections and threads. Idempotent.
     func close() async throws
@@ -25,7 +38,13 @@ public protocol PersistenceBackend: Sendable {
 
 extension PersistenceBackend {
     /// No change feed.
-    public func externalChanges() -> AsyncStream<[PersistedMutation]>? { nil }
+    public func externalChanges() -> AsyncStream<FeedBatch>? { nil }
+
+    /// ``loadAll()`` filtered to `keys`, without a position.
+    public func load(_ keys: [PersistedKey]) async throws -> PersistedRows {
+        let wanted = Set(keys)
+        return PersistedRows(rows: try await loadAll().filter { wanted.contains(PersistedKey(kind: $0.kind, key: $0.key)) })
+    }
 }
 
 /// What a commit did not apply.
@@ -33,9 +52,13 @@ public struct CommitReport: Sendable, Hashable {
     /// Positions (in the committed array) of upserts left alone because the stored row's version
     /// was not older: another store sharing the storage wrote the key first.
     public var staleUpserts: [Int]
+    /// Where the commit sits in the storage's commit order (PostgreSQL: the largest outbox id it
+    /// wrote), for backends with a change feed; `nil` otherwise or when it changed no row.
+    public var position: UInt64?
 
-    public init(staleUpserts: [Int] = []) {
+    public init(staleUpserts: [Int] = [], position: UInt64? = nil) {
         self.staleUpserts = staleUpserts
+        self.position = position
     }
 
     /// Every mutation was applied.
