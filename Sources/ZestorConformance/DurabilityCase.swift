@@ -14,6 +14,12 @@ public enum DurabilityCase: String, CaseIterable, Sendable, CustomStringConverti
     /// A second store opened on the same storage while the first is still open loads every write
     /// the first acknowledged (write-through) or flushed (write-behind), with its version.
     case secondStoreSeesWrites
+    /// A write-through write that loses to a newer row another store on the same storage wrote
+    /// either lands on top of it (the store had already received it) or throws
+    /// `StoreError.versionConflict` carrying the winner's version, after which the store shows
+    /// the winner and a retry lands on top of it: no key stays stuck. (The losing store writes
+    /// through in both modes; the winning store uses the mode.)
+    case lostRaceIsRefreshed
 
     /// The case name.
     public var description: String { rawValue }

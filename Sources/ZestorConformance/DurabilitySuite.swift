@@ -68,6 +68,7 @@ extension DurabilityContext {
         case .roundTrip: try await roundTrip()
         case .hostileInput: try await hostileInput()
         case .secondStoreSeesWrites: try await secondStoreSeesWrites()
+        case .lostRaceIsRefreshed: try await lostRaceIsRefreshed()
         }
     }
 }

@@ -28,6 +28,7 @@ struct DurabilitySuiteCatchesFaultsTests {
         (.ignoresDeletes, .secondStoreSeesWrites),
         (.normalizesUnicode, .hostileInput),
         (.visibleOnlyAfterClose, .secondStoreSeesWrites),
+        (.overwritesNewerRows, .lostRaceIsRefreshed),
     ])
     func brokenBackendFails(_ fault: BackendFault, _ testCase: DurabilityCase) async throws {
         let failure = await #expect(throws: DurabilityFailure.self) {
@@ -42,6 +43,7 @@ struct DurabilitySuiteCatchesFaultsTests {
         (.normalizesUnicode, .roundTrip),
         (.visibleOnlyAfterClose, .roundTrip),
         (.visibleOnlyAfterClose, .hostileInput),
+        (.overwritesNewerRows, .roundTrip),
     ])
     func brokenBackendPassesUnrelatedCases(_ fault: BackendFault, _ testCase: DurabilityCase) async throws {
         try await Self.suite([fault]).run(testCase)

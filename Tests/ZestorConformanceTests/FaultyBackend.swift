@@ -13,6 +13,9 @@ enum BackendFault: Hashable, Sendable, CaseIterable {
     case normalizesUnicode
     /// A commit reports success but its rows reach the storage only when the backend closes.
     case visibleOnlyAfterClose
+    /// An upsert replaces the stored row whatever its version: a newer row another store wrote
+    /// is overwritten instead of reported stale.
+    case overwritesNewerRows
 }
 
 /// Rows kept in memory, shared by every ``FaultyBackend`` opened on it (the storage of one
@@ -50,7 +53,7 @@ final class FaultyStorage: Sendable {
                 switch mutation {
                 case .upsert(let row):
                     let id = RowID(row.kind, row.key)
-                    if let existing = rows[id], existing.version >= row.version {
+                    if let existing = rows[id], existing.version >= row.version, !faults.contains(.overwritesNewerRows) {
                         report.staleUpserts.append(index)
                     } else {
                         rows[id] = row

@@ -108,4 +108,40 @@ extension DurabilityContext {
             }
         }
     }
+
+    func lostRaceIsRefreshed() async throws {
+        try await withStorage { storage in
+            try await withStore(on: storage, .writeThrough, "the losing store") { loser in
+                try await withStore(on: storage, mode.writeMode(), "the winning store") { winner in
+                    try await winner.set("k", "a", ConformanceValue("winner", 1))
+                    try await winner.set("k", "a", ConformanceValue("winner", 2))
+                    try await winner.flush()
+                }
+                // The loser opened before the winner wrote: unless its change feed delivered the
+                // winner's rows already, it computes version 1 and loses.
+                var conflicts = 0
+                while true {
+                    do {
+                        try await loser.set("k", "a", ConformanceValue("loser", 3))
+                        break
+                    } catch StoreError.versionConflict(_, _, _, let actual) {
+                        conflicts += 1
+                        try expectEqual(actual, 2, "the winner's version in the version conflict")
+                        let shown = try loser.getVersioned("k", "a")
+                        try expect(shown?.value == ConformanceValue("winner", 2),
+                                   "the losing store to show the winner's value after the conflict", saw: render(shown))
+                        if conflicts > 1 {
+                            throw fail("the retry after a version conflict to succeed", saw: "a second conflict")
+                        }
+                    }
+                }
+                try expectEqual(try loser.getVersioned("k", "a")?.version, 3,
+                                "the version of the losing store's write, on top of the winner's two")
+            }
+            try await withStore(on: storage, .writeThrough, "a store reopened on the storage") { store in
+                try expectEqual(try store.getVersioned("k", "a"), Versioned(value: ConformanceValue("loser", 3), version: 3),
+                                "the stored row after the retried write")
+            }
+        }
+    }
 }
