@@ -6,6 +6,9 @@
 #   Scripts/postgres.sh start   # initdb + start + create database zestor_test; prints the URL
 #   Scripts/postgres.sh url     # prints the URL of the running cluster
 #   Scripts/postgres.sh restart # restarts it (same port), as a failover would
+#   Scripts/postgres.sh crash   # kills it (pg_ctl stop -m immediate: no checkpoint, crash recovery
+#                               # at the next start), waits $ZESTOR_PG_CRASH_PAUSE seconds (default 1),
+#                               # starts it again on the same port
 #   Scripts/postgres.sh stop    # stops the cluster and removes its directory
 #
 # The cluster is recorded in a state file ($ZESTOR_PG_STATE, default .build-postgres/state in the
@@ -78,6 +81,8 @@ read_state() {
     [ -f "$STATE_FILE" ] || return 1
     DIR="$(sed -n 's/^dir=//p' "$STATE_FILE")"
     PORT="$(sed -n 's/^port=//p' "$STATE_FILE")"
+    FSYNC="$(sed -n 's/^fsync=//p' "$STATE_FILE")"
+    FSYNC="${FSYNC:-off}"
     [ -n "$DIR" ] && [ -n "$PORT" ] || die "state file $STATE_FILE is malformed"
 }
 
@@ -115,11 +120,11 @@ start() {
     fi
 
     # Another process may grab the port between probing and listening: retry with a new one.
+    FSYNC="${ZESTOR_PG_FSYNC:-off}"
     local attempt started=0
     for attempt in 1 2 3 4 5; do
         PORT="$(free_port)"
-        if as_server_user "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=500 -c fsync=${ZESTOR_PG_FSYNC:-off}" start >/dev/null; then
+        if start_server; then
             started=1
             break
         fi
@@ -130,7 +135,7 @@ start() {
         rm -rf "$DIR"
         die "PostgreSQL did not start"
     fi
-    printf 'dir=%s\nport=%s\n' "$DIR" "$PORT" >"$STATE_FILE"
+    printf 'dir=%s\nport=%s\nfsync=%s\n' "$DIR" "$PORT" "$FSYNC" >"$STATE_FILE"
 
     if ! as_server_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres "$DATABASE"; then
         stop
@@ -138,6 +143,14 @@ start() {
     fi
     echo "postgres.sh: PostgreSQL running in $DIR on 127.0.0.1:$PORT" >&2
     url
+}
+
+# Starts the server of DIR on PORT with fsync FSYNC (all three recorded in the state file, so a
+# start after a crash uses the same ones).
+start_server() {
+    as_server_user "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=500 -c fsync=$FSYNC" \
+        start >/dev/null
 }
 
 stop() {
@@ -166,8 +179,20 @@ restart() {
     echo "postgres.sh: restarted $DIR" >&2
 }
 
+# Crashes the running cluster the way a killed server or a power cut would (every process killed,
+# no shutdown checkpoint), then starts it again on the same port: the crash tests' failure.
+crash() {
+    read_state || die "no cluster recorded in $STATE_FILE (run: Scripts/postgres.sh start)"
+    as_server_user "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t 60 stop >/dev/null \
+        || die "pg_ctl stop -m immediate failed for $DIR (log: $DIR/server.log)"
+    sleep "${ZESTOR_PG_CRASH_PAUSE:-1}"
+    start_server || die "PostgreSQL did not start again after the crash (log: $DIR/server.log)"
+    echo "postgres.sh: crashed and restarted $DIR" >&2
+}
+
 case "${1:-}" in
     start) start ;;
+    crash) crash ;;
     stop) stop ;;
     restart) restart ;;
     url)
@@ -176,7 +201,7 @@ case "${1:-}" in
         url
         ;;
     *)
-        echo "usage: $0 start|stop|restart|url" >&2
+        echo "usage: $0 start|stop|restart|crash|url" >&2
         exit 2
         ;;
 esac

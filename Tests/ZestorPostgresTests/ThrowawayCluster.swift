@@ -18,11 +18,13 @@ struct ThrowawayCluster: Sendable {
     let stateFile: String
     let url: String
 
-    /// Starts a new cluster (initdb, start, createdb); takes a few seconds.
-    static func start() async throws -> ThrowawayCluster {
+    /// Starts a new cluster (initdb, start, createdb); takes a few seconds. With `durable`, the
+    /// server keeps PostgreSQL's durable defaults (`fsync=on`, `synchronous_commit=on`), so a
+    /// ``crash()`` loses nothing it acknowledged.
+    static func start(durable: Bool = false) async throws -> ThrowawayCluster {
         let stateFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("zestor-restart-test-\(UUID().uuidString).state").path
-        let output = try await runScript("start", stateFile: stateFile)
+        let output = try await runScript("start", stateFile: stateFile, fsync: durable ? "on" : "off")
         guard let url = output.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
             throw ScriptFailure(command: "start", status: 0, output: output)
         }
@@ -32,6 +34,12 @@ struct ThrowawayCluster: Sendable {
     /// Restarts the server on the same port (`pg_ctl restart -m fast`): every connection drops.
     func restart() async throws {
         _ = try await Self.runScript("restart", stateFile: stateFile)
+    }
+
+    /// Crashes the server (`pg_ctl stop -m immediate`: every process killed, no checkpoint) and
+    /// starts it again on the same port after about a second, through crash recovery.
+    func crash() async throws {
+        _ = try await Self.runScript("crash", stateFile: stateFile)
     }
 
     /// Starts ``restart()`` in the background, so a test can keep its traffic flowing meanwhile.
@@ -78,17 +86,17 @@ struct ThrowawayCluster: Sendable {
 
     /// Runs `Scripts/postgres.sh <command>` and returns its standard output; throws with its
     /// standard error when it exits non-zero.
-    private static func runScript(_ command: String, stateFile: String) async throws -> String {
+    private static func runScript(_ command: String, stateFile: String, fsync: String = "off") async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try runBlocking(command, stateFile: stateFile) })
+                continuation.resume(with: Result { try runBlocking(command, stateFile: stateFile, fsync: fsync) })
             }
             thread.name = "zestor.tests.postgres-script"
             thread.start()
         }
     }
 
-    private static func runBlocking(_ command: String, stateFile: String) throws -> String {
+    private static func runBlocking(_ command: String, stateFile: String, fsync: String) throws -> String {
         let script = repository.appendingPathComponent("Scripts/postgres.sh").path
         let outFile = stateFile + ".\(command).out"
         let errFile = stateFile + ".\(command).err"
@@ -105,6 +113,7 @@ struct ThrowawayCluster: Sendable {
 
         var environment = ProcessInfo.processInfo.environment
         environment["ZESTOR_PG_STATE"] = stateFile
+        environment["ZESTOR_PG_FSYNC"] = fsync  // read by `start` only; later commands use the recorded one
         let arguments = ["/bin/bash", script, command]
         let environmentStrings = environment.map { "\($0.key)=\($0.value)" }
         let argv = arguments.map { strdup($0) } + [nil]
