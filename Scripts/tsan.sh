@@ -15,4 +15,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TS
 # suites and the durable suites (whose backends load both cores too) run in separate processes.
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests' "$@"
 swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests' "$@"
-swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests|FeedGapTests' "$@"
