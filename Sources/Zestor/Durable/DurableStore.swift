@@ -25,8 +25,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     let backend: any PersistenceBackend
     let codec: any Codec<Value>
     let gate = KeyGate()
-    let committer: GroupCommitter?
-    let queue: WriteBehindQueue<Value>?
+    let writePath: WritePath
     let coherence: Coherence
     let logger: Logger
     private let closing = Atomic<Bool>(false)
@@ -48,13 +47,25 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         self.logger = logger
         switch mode {
         case .writeThrough:
-            committer = GroupCommitter(backend: backend)
-            queue = nil
+            writePath = .writeThrough(GroupCommitter(backend: backend))
         case .writeBehind(let policy):
-            committer = nil
-            queue = WriteBehindQueue(policy: policy, backend: backend, logger: logger) { [codec] value in
+            writePath = .writeBehind(WriteBehindQueue(policy: policy, backend: backend, logger: logger) { [codec] value in
                 try codec.encode(value)
-            }
+            })
+        }
+    }
+
+    /// How writes become durable: the ``WriteMode`` with the machinery it runs on.
+    enum WritePath: Sendable {
+        /// Writers commit through the group committer before they return.
+        case writeThrough(GroupCommitter)
+        /// Writers apply to memory and record in the queue, whose flusher commits.
+        case writeBehind(WriteBehindQueue<Value>)
+
+        /// The write-behind queue, `nil` in write-through mode.
+        var queue: WriteBehindQueue<Value>? {
+            if case .writeBehind(let queue) = self { return queue }
+            return nil
         }
     }
 
@@ -107,7 +118,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
         let feed = backend.externalChanges()
         let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, feed: feed, logger: logger)
-        store.queue?.start()
+        store.writePath.queue?.start()
         if let feed {
             store.follow(feed)
         }
@@ -116,7 +127,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     }
 
     /// The write-behind flusher's state (`nil` in write-through mode).
-    public var writeBehindStatus: WriteBehindStatus? { queue?.status }
+    public var writeBehindStatus: WriteBehindStatus? { writePath.queue?.status }
 
     /// How memory has been kept equal to the storage: resynchronizations, keys repaired, commits
     /// and keys in doubt.
@@ -167,66 +178,18 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
 
     // MARK: - Writes
 
+    // Each write checks and registers itself (`beginWrite`), then runs the mode's implementation:
+    // `DurableStore+WriteThrough.swift` or `DurableStore+WriteBehind.swift`.
+
     @discardableResult
     nonisolated(nonsending) public func set(_ kind: String, _ key: String, _ value: Value) async throws -> SetResult {
         try beginWrite(kind)
         defer { endWrite() }
         try engine.validate(kind, value)
-        let gateKey = KeyGate.Key(kind: kind, key: key)
-        if let queue {
-            await queue.waitForSpace()
-            await gate.acquire(gateKey)
-            defer { gate.release(gateKey) }
-            let applied = try engine.applyCommitted(kind, key, value)
-            if applied.result != .unchanged {
-                queue.record(gateKey, value: value, version: applied.version)
-            }
-            return applied.result
+        switch writePath {
+        case .writeThrough(let committer): return try await setThrough(kind, key, value, committer)
+        case .writeBehind(let queue): return try await setBehind(kind, key, value, queue)
         }
-        await gate.acquire(gateKey)
-        defer { gate.release(gateKey) }
-        try await reconcileIfInDoubt([gateKey])
-        let current = engine.versionedUnchecked(kind, key)
-        if let current, engine.isEquivalent(current.value, value) { return .unchanged }
-        let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: (current?.version ?? 0) + 1)
-        let outcome = try await commitThrough(kind, [.upsert(row)], keys: [gateKey])
-        if !outcome.staleUpserts.isEmpty {
-            throw await lostRace(gateKey, expected: current?.version)
-        }
-        let applied = try engine.applyCommitted(kind, key, value).result
-        coherence.record([gateKey], at: outcome.position)
-        return applied
-    }
-
-    /// Commits `mutations` of `keys` (whose gates the caller holds) through the group committer.
-    /// A commit of unknown outcome marks the keys in doubt and throws
-    /// ``StoreError/commitOutcomeUnknown(kind:keys:)``; other failures are rethrown unchanged.
-    private func commitThrough(_ kind: String, _ mutations: [PersistedMutation],
-                               keys: [KeyGate.Key]) async throws -> GroupCommitter.Outcome {
-        do {
-            return try await committer!.commit(mutations)
-        } catch let failure as CommitOutcomeUnknown {
-            throw commitInDoubt(kind, keys, failure)
-        }
-    }
-
-    /// The error of a write-through write whose upsert the backend left alone: another store
-    /// sharing the storage wrote the key first. Nothing of the write was applied. The key (whose
-    /// gate the caller holds) is reconciled with the storage first, so memory shows the winner
-    /// and `actual` carries its version (`nil`: the winner deleted the key) — a retry then
-    /// succeeds. When the storage cannot be read, the key stays in doubt (its next write
-    /// reconciles it) and `actual` is memory's version.
-    func lostRace(_ key: KeyGate.Key, expected: UInt64?) async -> StoreError {
-        do {
-            try await reconcileHeld([key])
-        } catch {
-            logger.warning("cannot read the row that won over a write; the key stays in doubt", metadata: [
-                "kind": "\(key.kind)", "key": "\(key.key)", "error": "\(error)",
-            ])
-            markInDoubt([key], afterCommit: false)
-        }
-        return .versionConflict(kind: key.kind, key: key.key, expected: expected,
-                                actual: engine.versionedUnchecked(key.kind, key.key)?.version)
     }
 
     @discardableResult
@@ -235,31 +198,10 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     ) async throws -> Bool {
         try beginWrite(kind)
         defer { endWrite() }
-        let gateKey = KeyGate.Key(kind: kind, key: key)
-        if let queue { await queue.waitForSpace() }
-        await gate.acquire(gateKey)
-        defer { gate.release(gateKey) }
-        if queue == nil { try await reconcileIfInDoubt([gateKey]) }
-        guard let current = engine.versionedUnchecked(kind, key) else {
-            throw StoreError.keyNotFound(kind: kind, key: key)
+        switch writePath {
+        case .writeThrough(let committer): return try await updateThrough(kind, key, transform, committer)
+        case .writeBehind(let queue): return try await updateBehind(kind, key, transform, queue)
         }
-        var value = current.value
-        try transform(&value)
-        try engine.validate(kind, value)
-        if engine.isEquivalent(current.value, value) { return false }
-        if let queue {
-            let applied = try engine.applyCommitted(kind, key, value)
-            queue.record(gateKey, value: value, version: applied.version)
-            return true
-        }
-        let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
-        let outcome = try await commitThrough(kind, [.upsert(row)], keys: [gateKey])
-        if !outcome.staleUpserts.isEmpty {
-            throw await lostRace(gateKey, expected: current.version)
-        }
-        try engine.applyCommitted(kind, key, value)
-        coherence.record([gateKey], at: outcome.position)
-        return true
     }
 
     nonisolated(nonsending) public func setMany(_ kind: String, _ values: [String: Value]) async throws {
@@ -267,65 +209,20 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         defer { endWrite() }
         if values.isEmpty { return }
         for value in values.values { try engine.validate(kind, value) }
-        let gateKeys = values.keys.sorted().map { KeyGate.Key(kind: kind, key: $0) }
-        if let queue { await queue.waitForSpace() }
-        await gate.acquire(gateKeys)
-        defer { gate.release(gateKeys) }
-        if queue == nil { try await reconcileIfInDoubt(gateKeys) }
-        var changed: [(key: String, value: Value)] = []  // in ascending key order, like `gateKeys`
-        var baseVersions: [UInt64?] = []
-        var rows: [PersistedMutation] = []
-        for gateKey in gateKeys {
-            let value = values[gateKey.key]!
-            let current = engine.versionedUnchecked(kind, gateKey.key)
-            if let current, engine.isEquivalent(current.value, value) { continue }
-            changed.append((gateKey.key, value))
-            baseVersions.append(current?.version)
-            if queue == nil {
-                rows.append(.upsert(PersistedRow(kind: kind, key: gateKey.key, value: try codec.encode(value),
-                                                 version: (current?.version ?? 0) + 1)))
-            }
+        switch writePath {
+        case .writeThrough(let committer): try await setManyThrough(kind, values, committer)
+        case .writeBehind(let queue): try await setManyBehind(kind, values, queue)
         }
-        if changed.isEmpty { return }
-        if let queue {
-            let applied = try engine.applyCommitted(kind, changed)  // in key order, like `changed`
-            for (item, write) in zip(changed, applied) where write.result != .unchanged {
-                queue.record(KeyGate.Key(kind: kind, key: item.key), value: item.value, version: write.version)
-            }
-            return
-        }
-        let changedKeys = changed.map { KeyGate.Key(kind: kind, key: $0.key) }
-        let outcome = try await commitThrough(kind, rows, keys: changedKeys)
-        let stale = Set(outcome.staleUpserts)
-        // The transaction committed every other row: memory takes those, then the lost ones are reported.
-        let committed = changed.indices.filter { !stale.contains($0) }
-        try engine.applyCommitted(kind, committed.map { changed[$0] })
-        coherence.record(committed.map { changedKeys[$0] }, at: outcome.position)
-        guard let first = stale.min() else { return }
-        let error = await lostRace(changedKeys[first], expected: baseVersions[first])
-        for other in stale.sorted().dropFirst() { _ = await lostRace(changedKeys[other], expected: baseVersions[other]) }
-        throw error
     }
 
     @discardableResult
     nonisolated(nonsending) public func delete(_ kind: String, _ key: String) async throws -> Value? {
         try beginWrite(kind)
         defer { endWrite() }
-        let gateKey = KeyGate.Key(kind: kind, key: key)
-        if let queue { await queue.waitForSpace() }
-        await gate.acquire(gateKey)
-        defer { gate.release(gateKey) }
-        if queue == nil { try await reconcileIfInDoubt([gateKey]) }
-        guard let current = engine.versionedUnchecked(kind, key) else { return nil }
-        if let queue {
-            let removed = try engine.deleteCommitted(kind, key)
-            queue.record(gateKey, value: nil, version: current.version + 1)
-            return removed
+        switch writePath {
+        case .writeThrough(let committer): return try await deleteThrough(kind, key, committer)
+        case .writeBehind(let queue): return try await deleteBehind(kind, key, queue)
         }
-        let outcome = try await commitThrough(kind, [.delete(kind: kind, key: key)], keys: [gateKey])
-        let removed = try engine.deleteCommitted(kind, key)
-        coherence.record([gateKey], at: outcome.position)
-        return removed
     }
 
     // MARK: - Durability and lifecycle
@@ -335,7 +232,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     public func flush() async throws {
         try Task.checkCancellation()
         try checkOpen()
-        await queue?.flush()
+        await writePath.queue?.flush()
     }
 
     /// Waits for writes in progress, flushes (write-behind), ends every watch and closes the
@@ -356,7 +253,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             }
             if drained { continuation.resume() }
         }
-        await queue?.stop()
+        await writePath.queue?.stop()
         try engine.close()
         try await backend.close()
     }

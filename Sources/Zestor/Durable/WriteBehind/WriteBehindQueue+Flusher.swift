@@ -1,0 +1,165 @@
+import Foundation
+
+/// The flusher: a dedicated thread that waits for work, lets a batch gather, encodes and commits
+/// it, and returns a failed batch to the backlog to retry it with backoff.
+extension WriteBehindQueue {
+    /// Starts the flusher on a dedicated thread.
+    func start() {
+        let thread = Thread { [self] in runFlusher() }
+        thread.name = "zestor.write-behind"
+        thread.start()
+    }
+
+    /// The flusher loop: waits for work, lets a batch gather for up to `maxDelay` (less when a
+    /// batch is full or someone flushes), commits, and retries failures with backoff.
+    private func runFlusher() {
+        while waitForWork() {
+            gather()
+            guard let batch = takeBatch() else { continue }
+            commit(batch)
+        }
+        let finished = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.flusherExited = true
+            defer { state.finished = nil }
+            return state.finished
+        }
+        finished?.resume()
+    }
+
+    /// Blocks until there is work; returns false when stopping with nothing left to do.
+    private func waitForWork() -> Bool {
+        doorbell.lock()
+        defer { doorbell.unlock() }
+        while true {
+            let (hasWork, stopping) = state.withLock { (!$0.backlog.pending.isEmpty, $0.stopping) }
+            if hasWork { return true }
+            if stopping { return false }
+            doorbell.wait()
+        }
+    }
+
+    /// Waits up to `maxDelay` for a batch to gather, returning early when it is urgent.
+    private func gather() {
+        let deadline = Date(timeIntervalSinceNow: Self.seconds(policy.maxDelay))
+        doorbell.lock()
+        defer { doorbell.unlock() }
+        while !state.withLock({ $0.urgent || $0.stopping }) {
+            if !doorbell.wait(until: deadline) { return }
+        }
+    }
+
+    /// Sleeps for `duration` unless stopping is requested.
+    private func pause(_ duration: Duration) {
+        let deadline = Date(timeIntervalSinceNow: Self.seconds(duration))
+        doorbell.lock()
+        defer { doorbell.unlock() }
+        while !state.withLock({ $0.stopping }) {
+            if !doorbell.wait(until: deadline) { return }
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Moves the oldest `maxBatch` pending writes in flight (in ticket order, without sorting).
+    private func takeBatch() -> Batch? {
+        state.withLock { state in
+            guard !state.backlog.pending.isEmpty else { return nil }
+            let batch = state.backlog.takeOldest(policy.maxBatch)
+            state.urgent = state.backlog.pending.count >= policy.maxBatch || !state.flushWaiters.isEmpty
+                || !state.spaceWaiters.isEmpty
+            return batch.isEmpty ? nil : batch
+        }
+    }
+
+    private func commit(_ batch: Batch) {
+        var mutations: [PersistedMutation] = []
+        mutations.reserveCapacity(batch.count)
+        for item in batch {
+            guard let value = item.write.value else {
+                mutations.append(.delete(kind: item.key.kind, key: item.key.key))
+                continue
+            }
+            if item.write.afterDelete {
+                mutations.append(.delete(kind: item.key.kind, key: item.key.key))
+            }
+            do {
+                let bytes = try encode(value)
+                mutations.append(.upsert(PersistedRow(kind: item.key.kind, key: item.key.key, value: bytes,
+                                                      version: item.write.version)))
+            } catch {
+                // A value its own Codable conformance cannot encode can never be stored; say so loudly.
+                logger.error("write-behind: cannot encode value, not persisted", metadata: [
+                    "kind": "\(item.key.kind)", "key": "\(item.key.key)", "error": "\(error)",
+                ])
+            }
+        }
+        do {
+            let report = try commitBlocking(mutations)
+            for index in report.staleUpserts where mutations.indices.contains(index) {
+                // Another store sharing the storage wrote the key first; its value stays (and
+                // reaches this store through the change feed, where the backend has one).
+                logger.warning("write-behind: a newer write from another store won; this one is dropped", metadata: [
+                    "kind": "\(mutations[index].kind)", "key": "\(mutations[index].key)",
+                ])
+            }
+            succeeded()
+        } catch {
+            let failures = failed(batch, error)
+            logger.warning("write-behind commit failed; will retry", metadata: [
+                "error": "\(error)", "attempt": "\(failures)", "pending": "\(status.pending)",
+            ])
+            pause(.milliseconds(min(5_000, 25 << min(failures, 8))))
+        }
+    }
+
+    /// Runs the backend's async commit and blocks this (dedicated) thread until it finishes.
+    private func commitBlocking(_ mutations: [PersistedMutation]) throws -> CommitReport {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Locked<Result<CommitReport, any Error>>(.success(.allApplied))
+        let backend = self.backend
+        Task {
+            do {
+                let report = try await backend.commit(mutations)
+                outcome.withLock { $0 = .success(report) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0 }.get()
+    }
+
+    private func succeeded() {
+        let (flushed, spaced) = state.withLock { state in
+            state.backlog.committed()
+            state.consecutiveFailures = 0
+            state.lastError = nil
+            state.committedBatches += 1
+            let oldest = state.backlog.oldestOutstanding() ?? .max
+            let flushed = state.flushWaiters.filter { $0.ticket < oldest }.map(\.continuation)
+            state.flushWaiters.removeAll { $0.ticket < oldest }
+            var spaced: [CheckedContinuation<Void, Never>] = []
+            if state.backlog.outstanding < policy.maxPending {
+                spaced = state.spaceWaiters
+                state.spaceWaiters = []
+            }
+            return (flushed, spaced)
+        }
+        for continuation in flushed { continuation.resume() }
+        for continuation in spaced { continuation.resume() }
+    }
+
+    /// Returns the batch to pending (newer writes of the same key win). Returns the failure count.
+    private func failed(_ batch: Batch, _ error: any Error) -> Int {
+        state.withLock { state in
+            state.backlog.returnToPending(batch)
+            state.consecutiveFailures += 1
+            state.lastError = "\(error)"
+            state.urgent = true
+            return state.consecutiveFailures
+        }
+    }
+}

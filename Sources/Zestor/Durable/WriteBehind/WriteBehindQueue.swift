@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+
+/// Pending write-behind mutations, coalesced per key, and the flusher that commits them.
+///
+/// Writers call ``waitForSpace()`` before applying to memory and ``record(_:value:version:)``
+/// after (while still holding the key's gate, so records of one key arrive in apply order).
+/// The flusher runs on a dedicated thread (``start()``, `WriteBehindQueue+Flusher.swift`): it
+/// waits for work, lets a batch gather, encodes it (off the writers' path) and commits it; a
+/// failed batch returns to pending (unless the key was written again meanwhile) and is retried
+/// with backoff: nothing is dropped. What is pending is a ``WriteBehindBacklog``.
+///
+/// Locking: `state`'s lock guards every field of ``State``; `doorbell` only wakes the flusher.
+/// The flusher takes `doorbell` then `state`; everyone else takes `state` and releases it
+/// before ringing.
+final class WriteBehindQueue<Value: Sendable>: Sendable {
+    typealias Key = KeyGate.Key
+    typealias Batch = [WriteBehindBacklog<Value>.Item]
+
+    struct State {
+        var backlog = WriteBehindBacklog<Value>()
+        var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+        var flushWaiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        var urgent = false
+        var stopping = false
+        var finished: CheckedContinuation<Void, Never>?
+        var flusherExited = false
+        var consecutiveFailures = 0
+        var lastError: String?
+        var committedBatches = 0
+    }
+
+    let policy: WriteBehindPolicy
+    let backend: any PersistenceBackend
+    let encode: @Sendable (Value) throws -> [UInt8]
+    let logger: Logger
+    let state = Locked(State())
+    /// Wakes the flusher thread when work arrives, becomes urgent, or it must stop.
+    let doorbell = NSCondition()
+
+    init(policy: WriteBehindPolicy, backend: any PersistenceBackend, logger: Logger,
+         encode: @escaping @Sendable (Value) throws -> [UInt8]) {
+        self.policy = WriteBehindPolicy(maxDelay: policy.maxDelay, maxBatch: max(1, policy.maxBatch),
+                                        maxPending: max(1, policy.maxPending))
+        self.backend = backend
+        self.logger = logger
+        self.encode = encode
+    }
+
+    var status: WriteBehindStatus {
+        state.withLock {
+            WriteBehindStatus(pending: $0.backlog.outstanding, consecutiveFailures: $0.consecutiveFailures,
+                              lastError: $0.lastError, committedBatches: $0.committedBatches)
+        }
+    }
+
+    /// Suspends while `maxPending` keys wait to be committed.
+    func waitForSpace() async {
+        while true {
+            let hasSpace = state.withLock { $0.backlog.outstanding < policy.maxPending }
+            if hasSpace { return }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.backlog.outstanding < policy.maxPending { return true }
+                    state.spaceWaiters.append(continuation)
+                    state.urgent = true
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+                wakeFlusher()
+            }
+        }
+    }
+
+    /// Records the newest state of a key (nil value: deleted) at `version`.
+    func record(_ key: Key, value: Value?, version: UInt64) {
+        let wake = state.withLock { state -> Bool in
+            let wasIdle = state.backlog.pending.isEmpty
+            state.backlog.record(key, value: value, version: version)
+            if state.backlog.pending.count >= policy.maxBatch && !state.urgent {
+                state.urgent = true
+                return true
+            }
+            return wasIdle
+        }
+        if wake { wakeFlusher() }
+    }
+
+    /// Returns when every write recorded before the call is committed.
+    func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                let ticket = state.backlog.lastTicket
+                guard let oldest = state.backlog.oldestOutstanding(), oldest <= ticket else { return true }
+                state.flushWaiters.append((ticket, continuation))
+                state.urgent = true
+                return false
+            }
+            if done { continuation.resume() } else { wakeFlusher() }
+        }
+    }
+
+    /// Flushes everything, then ends the flusher thread and waits for it to exit.
+    func stop() async {
+        await flush()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let exited = state.withLock { state -> Bool in
+                state.stopping = true
+                if state.flusherExited { return true }
+                state.finished = continuation
+                return false
+            }
+            if exited { continuation.resume() }
+            wakeFlusher()
+        }
+    }
+
+    func wakeFlusher() {
+        doorbell.lock()
+        doorbell.broadcast()
+        doorbell.unlock()
+    }
+}
