@@ -35,13 +35,7 @@ extension PostgresBackend {
         /// ``operationTimeout`` in whole milliseconds, clamped to `1...Int32.max` (0 would mean
         /// "no timeout" to PostgreSQL).
         var operationTimeoutMilliseconds: Int64 {
-            let (seconds, attoseconds) = operationTimeout.components
-            guard seconds >= 0 else { return 1 }
-            let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
-            guard !milliseconds.overflow else { return Int64(Int32.max) }
-            let total = milliseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-            guard !total.overflow else { return Int64(Int32.max) }
-            return min(max(total.partialValue, 1), Int64(Int32.max))
+            operationTimeout.milliseconds(clampedTo: 1...Int64(Int32.max))
         }
     }
 }

@@ -49,8 +49,7 @@ extension ZestorPostgresTables {
                                    metadata: metadata.merging(["error": "\(error)", "attempts": "\(attempts)"]) { $1 })
                     throw CommitOutcomeUnknown(cause: cause)
                 }
-                Thread.sleep(forTimeInterval: Double(backoff.components.seconds)
-                    + Double(backoff.components.attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: backoff.inSeconds)
                 backoff = min(backoff * 2, Self.maxSettleBackoff)
                 continue
             }

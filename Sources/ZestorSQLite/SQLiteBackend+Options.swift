@@ -43,13 +43,7 @@ extension SQLiteBackend {
 
         /// ``busyTimeout`` in whole milliseconds, clamped to `0...Int32.max`.
         var busyTimeoutMilliseconds: Int32 {
-            let (seconds, attoseconds) = busyTimeout.components
-            guard seconds >= 0 else { return 0 }
-            let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
-            guard !milliseconds.overflow else { return Int32.max }
-            let total = milliseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-            guard !total.overflow else { return Int32.max }
-            return Int32(clamping: total.partialValue)
+            Int32(busyTimeout.milliseconds(clampedTo: 0...Int64(Int32.max)))
         }
     }
 }

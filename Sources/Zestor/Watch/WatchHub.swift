@@ -117,9 +117,7 @@ final class WatchHub<Value: Sendable>: @unchecked Sendable {
                     // Task that sleeps: a consumer of a trickling stream waits like this about
                     // once per event, and a Task per wait flooded the concurrency pool's queue
                     // (other tasks' writers starved for seconds in the test suite).
-                    let (seconds, attoseconds) = timeout.components
-                    let nanoseconds = Int(seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
-                    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(timeout.inNanoseconds)) {
                         [weak self] in self?.wake(consumer: id)
                     }
                 }

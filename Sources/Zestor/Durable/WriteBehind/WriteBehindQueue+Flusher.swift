@@ -40,7 +40,7 @@ extension WriteBehindQueue {
 
     /// Waits up to `maxDelay` for a batch to gather, returning early when it is urgent.
     private func gather() {
-        let deadline = Date(timeIntervalSinceNow: Self.seconds(policy.maxDelay))
+        let deadline = Date(timeIntervalSinceNow: policy.maxDelay.inSeconds)
         doorbell.lock()
         defer { doorbell.unlock() }
         while !state.withLock({ $0.urgent || $0.stopping }) {
@@ -50,7 +50,7 @@ extension WriteBehindQueue {
 
     /// Sleeps for `duration` unless stopping is requested.
     private func pause(_ duration: Duration) {
-        let deadline = Date(timeIntervalSinceNow: Self.seconds(duration))
+        let deadline = Date(timeIntervalSinceNow: duration.inSeconds)
         doorbell.lock()
         defer { doorbell.unlock() }
         while !state.withLock({ $0.stopping }) {
@@ -58,9 +58,6 @@ extension WriteBehindQueue {
         }
     }
 
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 
     /// Moves the oldest `maxBatch` pending writes in flight (in ticket order, without sorting).
     private func takeBatch() -> Batch? {

@@ -77,7 +77,7 @@ struct DurableRunner {
         try await store.close()
         let elapsed = clock.now - start
         precondition(count == rows, "open_1m loaded \(count) rows, not \(rows)")
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return [Measurement(subject: subject.name, workload: workload.reportedName, threads: 1,
                             opsPerSecond: Double(rows) / seconds)]
     }

@@ -32,6 +32,6 @@ enum DurableWriters {
         }
         if flush { try await store.flush() }
         let elapsed = clock.now - start
-        return (ops, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (ops, elapsed.inSeconds)
     }
 }

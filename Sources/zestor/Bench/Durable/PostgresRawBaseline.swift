@@ -44,6 +44,6 @@ enum PostgresRawBaseline {
             ops += batch
         }
         let elapsed = clock.now - start
-        return (ops, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (ops, elapsed.inSeconds)
     }
 }

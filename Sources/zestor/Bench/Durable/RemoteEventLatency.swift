@@ -45,7 +45,7 @@ enum RemoteEventLatency {
         let origin = clock.now
         @Sendable func nanoseconds() -> Int {
             let elapsed = clock.now - origin
-            return Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
+            return elapsed.inNanoseconds
         }
         let watch = try storeB.watch(BenchData.kind, options: WatchOptions(bufferSize: events * 2))
         let receiver = Task { () async throws -> [Double] in
