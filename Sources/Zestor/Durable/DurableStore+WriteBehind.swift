@@ -21,13 +21,7 @@ extension DurableStore {
         await queue.waitForSpace()
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
-        guard let current = engine.versionedUnchecked(kind, key) else {
-            throw StoreError.keyNotFound(kind: kind, key: key)
-        }
-        var value = current.value
-        try transform(&value)
-        try engine.validate(kind, value)
-        if engine.isEquivalent(current.value, value) { return false }
+        guard let (_, value) = try transformed(kind, key, transform) else { return false }
         let applied = try engine.applyCommitted(kind, key, value)
         queue.record(gateKey, value: value, version: applied.version)
         return true

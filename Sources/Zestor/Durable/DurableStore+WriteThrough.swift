@@ -27,13 +27,7 @@ extension DurableStore {
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
         try await reconcileIfInDoubt([gateKey])
-        guard let current = engine.versionedUnchecked(kind, key) else {
-            throw StoreError.keyNotFound(kind: kind, key: key)
-        }
-        var value = current.value
-        try transform(&value)
-        try engine.validate(kind, value)
-        if engine.isEquivalent(current.value, value) { return false }
+        guard let (current, value) = try transformed(kind, key, transform) else { return false }
         let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
         let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
         if !outcome.staleUpserts.isEmpty {

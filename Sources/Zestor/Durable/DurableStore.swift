@@ -225,6 +225,21 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
     }
 
+    /// `update`'s step shared by both modes (the caller holds the key's gate): the key's current
+    /// entry and the value `transform` makes of it, validated; `nil` when it is equivalent (the
+    /// update changes nothing). Throws ``StoreError/keyNotFound(kind:key:)`` for a missing key,
+    /// and what `transform` or the validator throws.
+    func transformed(_ kind: String, _ key: String,
+                     _ transform: (inout Value) throws -> Void) throws -> (current: Versioned<Value>, value: Value)? {
+        guard let current = engine.versionedUnchecked(kind, key) else {
+            throw StoreError.keyNotFound(kind: kind, key: key)
+        }
+        var value = current.value
+        try transform(&value)
+        try engine.validate(kind, value)
+        return engine.isEquivalent(current.value, value) ? nil : (current, value)
+    }
+
     // MARK: - Durability and lifecycle
 
     /// Returns when every write acknowledged before the call is durable (immediately in
