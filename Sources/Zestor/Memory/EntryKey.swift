@@ -14,6 +14,12 @@ struct EntryKey: Hashable, Sendable {
         self.hash = hash
     }
 
+    /// `key` with its hash computed now (once per operation).
+    @inlinable @inline(__always)
+    init(key: String) {
+        self.init(key: key, hash: Self.hash(of: key))
+    }
+
     /// The hash that selects the shard of `key` and its bucket in the kind's table. Never 0 (0
     /// marks an empty slot in ``EntryTable``).
     ///

@@ -3,19 +3,16 @@
 // not fail half-way for a reason the caller can no longer act on.
 
 extension MemoryStore {
-    /// Inserts a loaded row with its persisted version (at open, before any watcher exists).
+    /// Inserts a loaded row with its persisted version. Called only at open, on the engine of a
+    /// `DurableStore` that is not yet returned to anyone, so it has no watcher and cannot be closed.
     func restore(_ kind: String, _ key: String, _ value: Value, version: UInt64) {
-        let hash = EntryKey.hash(of: key)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        let table = shard.indexCreatingTable(for: kind)
-        let entryKey = EntryKey(key: key, hash: hash)
-        let entry = Entry(value: value, version: version)
-        if let slot = shard.tables[table].entries.slot(of: entryKey) {
-            shard.tables[table].entries.replaceEntry(atSlot: slot, with: entry)
-        } else {
-            shard.tables[table].entries.insertNew(entryKey, entry)
+        let entryKey = EntryKey(key: key)
+        do {
+            try mutate(kind, entryKey) { table in
+                _ = table.upsert(entryKey, value, version: version, cause: .replay)
+            }
+        } catch {
+            preconditionFailure("restore into a closed engine: \(error)")
         }
     }
 
@@ -45,29 +42,15 @@ extension MemoryStore {
     func deleteExternal(_ kind: String, _ key: String) throws -> Value? {
         try remove(kind, key, cause: .external)
     }
-}
 
-extension MemoryStore {
     /// Applies a change made by another process (from a backend's change feed) at exactly its
     /// persisted `version`, publishing the event like a local write but with cause
     /// ``EventCause/external``. Throws only ``StoreError/closed``.
     @discardableResult
     func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64) throws -> SetResult {
-        let hash = EntryKey.hash(of: key)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        let table = shard.indexCreatingTable(for: kind)
-        let entryKey = EntryKey(key: key, hash: hash)
-        let entry = Entry(value: value, version: version)
-        if let slot = shard.tables[table].entries.slot(of: entryKey) {
-            shard.tables[table].entries.replaceEntry(atSlot: slot, with: entry)
-            shard.tables[table].hub?.publish(key: key, type: .update, value: value, cause: .external)
-            return .updated
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            table.upsert(entryKey, value, version: version, cause: .external)
         }
-        shard.tables[table].entries.insertNew(entryKey, entry)
-        shard.tables[table].hub?.publish(key: key, type: .create, value: value, cause: .external)
-        return .created
     }
 }

@@ -3,12 +3,7 @@ extension MemoryStore {
     @inlinable
     public func get(_ kind: String, _ key: String) throws -> Value? {
         try checkUsable()
-        let hash = EntryKey.hash(of: key)
-        let shard = shard(for: hash)
-        shard.lockShared()
-        defer { shard.unlock() }
-        guard let table = shard.index(of: kind) else { return nil }
-        return shard.tables[table].entries[EntryKey(key: key, hash: hash)]?.value
+        return read(kind, EntryKey(key: key))?.value
     }
 
     /// The value stored under `kind`/`key` with its version, or `nil` when there is none.
@@ -22,13 +17,18 @@ extension MemoryStore {
     /// `DurableStore` between a commit and its apply).
     @inlinable
     func versionedUnchecked(_ kind: String, _ key: String) -> Versioned<Value>? {
-        let hash = EntryKey.hash(of: key)
-        let shard = shard(for: hash)
+        read(kind, EntryKey(key: key)).map { Versioned(value: $0.value, version: $0.version) }
+    }
+
+    /// The entry stored under `key` in `kind`, read under its shard's lock held shared: the one
+    /// point lookup of the engine.
+    @inlinable @inline(__always)
+    func read(_ kind: String, _ key: EntryKey) -> Entry<Value>? {
+        let shard = shard(for: key.hash)
         shard.lockShared()
         defer { shard.unlock() }
-        guard let table = shard.index(of: kind),
-              let entry = shard.tables[table].entries[EntryKey(key: key, hash: hash)] else { return nil }
-        return Versioned(value: entry.value, version: entry.version)
+        guard let table = shard.index(of: kind) else { return nil }
+        return shard.tables[table].entries[key]
     }
 
     /// The entries of `kind` for which every filter returns `true`, at one point in time.

@@ -59,7 +59,7 @@ extension MemoryStore {
             for shard in shards {
                 guard let index = shard.index(of: kind) else { continue }
                 shard.tables[index].hub = nil
-                shard.removeTableIfUnused(at: index)
+                if shard.tables[index].isUnused { shard.removeTable(at: index) }
             }
         }
     }

@@ -9,19 +9,16 @@ extension MemoryStore {
         return try store(kind, key, value).result
     }
 
-    /// The body of `set` after its checks: locks the key's shard and applies; returns the result
-    /// and the version applied. Throws only ``StoreError/closed``. (`DurableStore` calls it
-    /// directly for changes already committed.)
+    /// The body of `set` after its checks: returns the result and the version applied. Throws
+    /// only ``StoreError/closed``. (`DurableStore` reaches it through `applyCommitted` for
+    /// changes already committed.)
     @inlinable
     @discardableResult
     func store(_ kind: String, _ key: String, _ value: Value) throws -> AppliedWrite {
-        let hash = EntryKey.hash(of: key)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        let table = shard.indexCreatingTable(for: kind)
-        return apply(value, to: EntryKey(key: key, hash: hash), in: &shard.tables[table])
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            table.upsert(entryKey, value, changeDetector: changeDetector)
+        }
     }
 
     /// Atomically transforms the stored value: `transform` runs under the key's stripe lock.
@@ -31,23 +28,19 @@ extension MemoryStore {
     @discardableResult
     public func update(_ kind: String, _ key: String, _ transform: (inout Value) throws -> Void) throws -> Bool {
         try checkWritable(kind)
-        let hash = EntryKey.hash(of: key)
-        let entryKey = EntryKey(key: key, hash: hash)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        guard let table = shard.index(of: kind),
-              let slot = shard.tables[table].entries.slot(of: entryKey)
-        else { throw StoreError.keyNotFound(kind: kind, key: key) }
-        let stored = shard.tables[table].entries.entry(atSlot: slot)
-        var value = stored.value
-        try transform(&value)
-        try validate(kind, value)
-        if isEquivalent(stored.value, value) { return false }
-        shard.tables[table].entries.replaceEntry(atSlot: slot, with: Entry(value: value, version: stored.version &+ 1))
-        shard.tables[table].hub?.publish(key: key, type: .update, value: value)
-        return true
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            guard let slot = table.entries.slot(of: entryKey) else {
+                throw StoreError.keyNotFound(kind: kind, key: key)
+            }
+            let stored = table.entries.entry(atSlot: slot)
+            var value = stored.value
+            try transform(&value)
+            try validate(kind, value)
+            if isEquivalent(stored.value, value) { return false }
+            table.write(Entry(value: value, version: stored.version &+ 1), for: entryKey, atSlot: slot, cause: .write)
+            return true
+        }
     }
 
     /// Merges `values` into `kind` atomically with respect to readers and watchers: keys absent
@@ -63,21 +56,22 @@ extension MemoryStore {
     /// The body of `setMany` after its checks: locks the shards involved (in index order) and
     /// applies in key order, so readers and watchers see all or nothing. Returns what happened to
     /// each key, in ascending key order (whatever the order of `values`). Throws only
-    /// ``StoreError/closed``. (`DurableStore` calls it directly for changes already committed.)
+    /// ``StoreError/closed``. (`DurableStore` reaches it through `applyCommitted` for changes
+    /// already committed.)
     @discardableResult
     func storeMany(_ kind: String, _ values: [(key: String, value: Value)]) throws -> [AppliedWrite] {
         let sorted = values.sorted { $0.key < $1.key }
-        let hashes = sorted.map { EntryKey.hash(of: $0.key) }
-        let order = Set(hashes.map { shards.index(for: $0) }).sorted()
+        let keys = sorted.map { EntryKey(key: $0.key) }
+        let order = Set(keys.map { shards.index(for: $0.hash) }).sorted()
         for index in order { shards[index].lockExclusive() }
         defer { for index in order.reversed() { shards[index].unlock() } }
         if isClosed { throw StoreError.closed }
         var applied: [AppliedWrite] = []
         applied.reserveCapacity(sorted.count)
-        for (item, hash) in zip(sorted, hashes) {
-            let shard = shard(for: hash)
+        for (item, entryKey) in zip(sorted, keys) {
+            let shard = shard(for: entryKey.hash)
             let table = shard.indexCreatingTable(for: kind)
-            applied.append(apply(item.value, to: EntryKey(key: item.key, hash: hash), in: &shard.tables[table]))
+            applied.append(shard.tables[table].upsert(entryKey, item.value, changeDetector: changeDetector))
         }
         return applied
     }
@@ -95,20 +89,8 @@ extension MemoryStore {
     @inlinable
     @discardableResult
     func remove(_ kind: String, _ key: String, cause: EventCause = .write) throws -> Value? {
-        let hash = EntryKey.hash(of: key)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        guard let table = shard.index(of: kind),
-              let removed = shard.tables[table].entries.remove(EntryKey(key: key, hash: hash))
-        else { return nil }
-        if let hub = shard.tables[table].hub {
-            hub.publish(key: key, type: .delete, value: removed.value, cause: cause)
-        } else if shard.tables[table].entries.isEmpty {
-            shard.removeTableIfUnused(at: table)
-        }
-        return removed.value
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in table.remove(entryKey, cause: cause)?.value }
     }
 
     /// Stores `value` only if the key's current version is `expectedVersion` (`nil`: the key must
@@ -118,36 +100,13 @@ extension MemoryStore {
     public func compareAndSet(_ kind: String, _ key: String, _ value: Value, expectedVersion: UInt64?) throws -> UInt64 {
         try checkWritable(kind)
         try validate(kind, value)
-        let hash = EntryKey.hash(of: key)
-        let entryKey = EntryKey(key: key, hash: hash)
-        let shard = shard(for: hash)
-        shard.lockExclusive()
-        defer { shard.unlock() }
-        if isClosed { throw StoreError.closed }
-        let actual = shard.index(of: kind).flatMap { shard.tables[$0].entries[entryKey]?.version }
-        guard actual == expectedVersion else {
-            throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            let actual = table.entries[entryKey]?.version
+            guard actual == expectedVersion else {
+                throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
+            }
+            return table.upsert(entryKey, value, changeDetector: changeDetector).version
         }
-        let table = shard.indexCreatingTable(for: kind)
-        return apply(value, to: entryKey, in: &shard.tables[table]).version
-    }
-
-    /// Writes `value` into `table` unless equivalent to the stored one, bumps the version and
-    /// publishes the event; returns the result and the key's version afterwards. Caller holds the
-    /// owning shard's lock exclusively.
-    @inlinable
-    @discardableResult
-    func apply(_ value: Value, to entryKey: EntryKey, in table: inout KindTable<Value>) -> AppliedWrite {
-        if let slot = table.entries.slot(of: entryKey) {
-            let stored = table.entries.entry(atSlot: slot)
-            if isEquivalent(stored.value, value) { return AppliedWrite(result: .unchanged, version: stored.version) }
-            let version = stored.version &+ 1
-            table.entries.replaceEntry(atSlot: slot, with: Entry(value: value, version: version))
-            table.hub?.publish(key: entryKey.key, type: .update, value: value)
-            return AppliedWrite(result: .updated, version: version)
-        }
-        table.entries.insertNew(entryKey, Entry(value: value, version: 1))
-        table.hub?.publish(key: entryKey.key, type: .create, value: value)
-        return AppliedWrite(result: .created, version: 1)
     }
 }

@@ -134,10 +134,10 @@ struct Shard<Value: Sendable> {
         return tables.count - 1
     }
 
-    /// Drops the table at `index` if it holds no entry and no watch hub. Caller holds the lock exclusively.
+    /// Drops the table at `index` (the last table moves into its place). Caller holds the lock
+    /// exclusively.
     @usableFromInline
-    func removeTableIfUnused(at index: Int) {
-        guard tables[index].entries.isEmpty && tables[index].hub == nil else { return }
+    func removeTable(at index: Int) {
         kindIndex[tables[index].kind] = nil
         let last = tables.count - 1
         if index != last {
@@ -147,8 +147,10 @@ struct Shard<Value: Sendable> {
         tables.removeLast()
     }
 
-    /// Drops every table. Caller holds the lock exclusively.
+    /// Empties every table through the write funnel, then drops them. Caller holds the lock
+    /// exclusively.
     func removeAll() {
+        for index in tables.indices { tables[index].removeAll() }
         tables = []
         kindIndex = [:]
     }
