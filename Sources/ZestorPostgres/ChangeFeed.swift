@@ -73,7 +73,7 @@ private final class StopFlag: Sendable {
 /// on the feed's thread.
 private final class Listener: @unchecked Sendable {
     // @unchecked: the instance is handed to exactly one job (`executor.submit { listener.run() }`)
-    // before anything mutable is touched; `tables` and `lastID` are then read and written only by
+    // before anything mutable is touched; `session` and `lastID` are then read and written only by
     // `run()` on that one thread. The Sendable members (`stopped`, `continuation`) are shared safely.
     private let url: String
     private let namespace: Int64
@@ -82,9 +82,9 @@ private final class Listener: @unchecked Sendable {
     private let stopped: StopFlag
     private let continuation: AsyncStream<FeedBatch>.Continuation
     private let logger: Logger
-    private var tables: ZestorPostgresTables?
+    private var session: PostgresSession?
     private var lastID: Int64
-    /// `tables.resetCount` when `LISTEN` last succeeded; a different count means the session
+    /// `session.resetCount` when `LISTEN` last succeeded; a different count means the session
     /// was reset since and must `LISTEN` again.
     private var listeningSession = -1
     private var lastDrain = ContinuousClock.now
@@ -104,15 +104,15 @@ private final class Listener: @unchecked Sendable {
     /// The loop: (re)connect and catch up, wait for notifications, drain. Returns when stopped.
     func run() {
         defer {
-            try? tables?.dropCursor()
-            tables?.close()
-            tables = nil
+            try? session?.dropCursor()
+            session?.close()
+            session = nil
             continuation.finish()
         }
         var backoff = ChangeFeed.minBackoff
         while !stopped.isSet {
             do {
-                if tables == nil || tables?.isBroken == true || tables?.resetCount != listeningSession {
+                if session == nil || session?.isBroken == true || session?.resetCount != listeningSession {
                     try connect()
                     backoff = ChangeFeed.minBackoff
                 }
@@ -132,14 +132,14 @@ private final class Listener: @unchecked Sendable {
 
     /// Opens (or resets) the listener connection, `LISTEN`s, then drains what was missed.
     private func connect() throws {
-        let listening: ZestorPostgresTables
-        if let tables {
-            listening = tables
+        let listening: PostgresSession
+        if let session {
+            listening = session
         } else {
-            listening = try ZestorPostgresTables(
+            listening = try PostgresSession(
                 url: url, namespace: namespace, origin: origin, options: options, createSchema: false,
                 applicationName: "zestor-listener-\(origin)", logger: logger)
-            tables = listening
+            session = listening
         }
         try listening.listen()  // resets a broken connection first
         listeningSession = listening.resetCount
@@ -154,23 +154,23 @@ private final class Listener: @unchecked Sendable {
     /// change committed during a drain would wait for the next notification (or the safety
     /// drain) to be delivered.
     private func waitForNotifications() throws -> Bool {
-        guard let tables else { return false }
-        if try announcesNewRows(tables.consumeNotifications()) { return true }
-        var descriptor = pollfd(fd: tables.socket, events: Int16(POLLIN), revents: 0)
+        guard let session else { return false }
+        if try announcesNewRows(session.consumeNotifications()) { return true }
+        var descriptor = pollfd(fd: session.socket, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, ChangeFeed.pollInterval)
         if ready < 0 {
             if errno == EINTR { return false }
             throw PostgresError(message: "poll failed: errno \(errno)")
         }
         guard ready > 0 else { return false }
-        return try announcesNewRows(tables.consumeNotifications())
+        return try announcesNewRows(session.consumeNotifications())
     }
 
     /// Whether one of `notifications` names this namespace and an outbox id not drained yet.
     private func announcesNewRows(_ notifications: [(channel: String, payload: String)]) -> Bool {
         let prefix = "\(namespace):"
         return notifications.contains { notification in
-            guard notification.channel == ZestorPostgresSQL.channel, notification.payload.hasPrefix(prefix) else { return false }
+            guard notification.channel == PostgresSessionSQL.channel, notification.payload.hasPrefix(prefix) else { return false }
             return Int64(notification.payload.dropFirst(prefix.count)).map { $0 > lastID } ?? true
         }
     }
@@ -181,11 +181,11 @@ private final class Listener: @unchecked Sendable {
     /// Records the position reached as this origin's cursor, so outbox pruning keeps every row
     /// this feed has not delivered yet.
     private func drain() throws {
-        guard let tables else { return }
+        guard let session else { return }
         lastDrain = .now
         defer {
             do {
-                try tables.recordCursor(lastID: lastID)
+                try session.recordCursor(lastID: lastID)
             } catch {
                 logger.warning("change feed: cannot record the outbox cursor", metadata: [
                     "namespace": "\(namespace)", "error": "\(error)",
@@ -193,7 +193,7 @@ private final class Listener: @unchecked Sendable {
             }
         }
         while !stopped.isSet {
-            let (prunedThrough, page) = try tables.outboxPage(after: lastID, limit: ChangeFeed.drainLimit)
+            let (prunedThrough, page) = try session.outboxPage(after: lastID, limit: ChangeFeed.drainLimit)
             if prunedThrough > lastID {
                 try resynchronize(prunedThrough: prunedThrough)
                 continue
@@ -212,11 +212,11 @@ private final class Listener: @unchecked Sendable {
     /// them: reads every row of the namespace with the position they reflect, in one snapshot,
     /// yields them for the store to diff against its memory, and continues after that position.
     private func resynchronize(prunedThrough: Int64) throws {
-        guard let tables else { return }
+        guard let session else { return }
         logger.warning("change feed: outbox pruned past this feed's position; resynchronizing from zestor_kv", metadata: [
             "namespace": "\(namespace)", "lastID": "\(lastID)", "prunedThrough": "\(prunedThrough)",
         ])
-        let snapshot = try tables.loadAll()
+        let snapshot = try session.loadAll()
         let missedAfter = lastID
         lastID = max(lastID, Int64(clamping: snapshot.position ?? 0), prunedThrough)
         continuation.yield(.resynchronize(snapshot, missedAfter: UInt64(clamping: missedAfter)))

@@ -13,7 +13,7 @@ import Synchronization
 /// **Threading**: every libpq call runs on a dedicated thread, never on the Swift concurrency
 /// pool. The backend owns one writer connection (``commit(_:)``, outbox pruning) and
 /// ``Options/poolSize`` read connections (``loadAll()``, outbox reads), each with its own thread
-/// (``ConnectionWorker``); async calls enqueue a job on that thread and suspend until it resumes
+/// (`ConnectionThread`); async calls enqueue a job on that thread and suspend until it resumes
 /// them. Reads pick a read connection round-robin.
 ///
 /// **Writes**: ``commit(_:)`` updates `zestor_kv` and appends the outbox rows in one
@@ -34,10 +34,11 @@ public final class PostgresBackend: PersistenceBackend {
 
     private let logger: Logger
     private let url: String
-    private let writer: ConnectionWorker
-    private let readers: [ConnectionWorker]
+    let writer: ConnectionThread<PostgresSession>
+    private let readers: [ConnectionThread<PostgresSession>]
     private let nextReader = Atomic<Int>(0)
-    private let feed: Mutex<FeedState>
+    /// Guards the change feed's start and end; a pthread mutex, so Thread Sanitizer sees it.
+    private let feed: Locked<FeedState>
 
     /// The change feed, started by the first ``externalChanges()``; `closed` after ``close()``.
     private struct FeedState {
@@ -57,17 +58,17 @@ public final class PostgresBackend: PersistenceBackend {
     public init(url: String, namespace: Int64 = 0, options: Options = .init(),
                 logger: Logger = Logger(label: "zestor.postgres")) throws {
         let origin = UUID().uuidString.lowercased()
-        let writer = try ConnectionWorker(name: "zestor.postgres.writer") {
-            try ZestorPostgresTables(url: url, namespace: namespace, origin: origin, options: options,
-                                     createSchema: true, logger: logger)
+        let writer = try Self.connect(name: "zestor.postgres.writer") {
+            try PostgresSession(url: url, namespace: namespace, origin: origin, options: options,
+                                createSchema: true, logger: logger)
         }
         let highWaterMark = try writer.runAndWait { try $0.outboxHighWaterMark() }
-        var readers: [ConnectionWorker] = []
+        var readers: [ConnectionThread<PostgresSession>] = []
         do {
             for index in 0..<max(options.poolSize, 1) {
-                readers.append(try ConnectionWorker(name: "zestor.postgres.reader.\(index)") {
-                    try ZestorPostgresTables(url: url, namespace: namespace, origin: origin, options: options,
-                                             createSchema: false, logger: logger)
+                readers.append(try Self.connect(name: "zestor.postgres.reader.\(index)") {
+                    try PostgresSession(url: url, namespace: namespace, origin: origin, options: options,
+                                        createSchema: false, logger: logger)
                 })
             }
         } catch {
@@ -80,7 +81,7 @@ public final class PostgresBackend: PersistenceBackend {
         self.origin = origin
         self.logger = logger
         self.url = url
-        self.feed = Mutex(FeedState(startAfter: highWaterMark))
+        self.feed = Locked(FeedState(startAfter: highWaterMark))
         self.writer = writer
         self.readers = readers
         logger.debug("opened PostgreSQL backend", metadata: [
@@ -175,54 +176,22 @@ public final class PostgresBackend: PersistenceBackend {
             return state.feed
         }
         await changeFeed?.stop()
-        var closedAny = await writer.close()
-        for reader in readers where await reader.close() { closedAny = true }
+        // Closing a session cannot fail (`PQfinish`), so these calls only report whether they closed.
+        var closedAny = (try? await writer.close()) ?? false
+        for reader in readers where (try? await reader.close()) ?? false { closedAny = true }
         if closedAny {
             logger.debug("closed PostgreSQL backend", metadata: ["namespace": "\(namespace)"])
         }
     }
 
-    /// Runs `sql` with `parameters` on the writer connection and returns the rows (tests and
-    /// diagnostics). Results come in binary format, so every column must be `text` (cast other
-    /// types with `::text`). `sql` is trusted; values go in `parameters`.
-    func query(_ sql: String, _ parameters: [PostgresParameter] = [], columns: Int) async throws -> [[String?]] {
-        try await writer.run { tables in
-            let result = try tables.query(sql, parameters)
-            return (0..<result.rowCount).map { row in
-                (0..<columns).map { result.isNull(row, $0) ? nil : result.text(row, $0) }
-            }
-        }
+    /// A connection on a dedicated thread of its own, opened by `open` there.
+    private static func connect(name: String, open: @escaping @Sendable () throws -> PostgresSession) throws
+        -> ConnectionThread<PostgresSession>
+    {
+        try ConnectionThread(name: name, closedError: PostgresError.backendClosed, open: open) { $0.close() }
     }
 
-    /// ``commit(_:)`` with a chosen strategy (tests and measurements).
-    @discardableResult
-    func commit(_ mutations: [PersistedMutation], strategy: ZestorPostgresTables.CommitStrategy) async throws -> CommitReport {
-        try await writer.run { try $0.commit(mutations, strategy: strategy) }
-    }
-
-    /// ``ZestorPostgresTables/resolveInDoubtCommit(_:after:)`` on the writer (tests): whether
-    /// `mutations` committed with own outbox ids above `lowerBound`.
-    func resolveInDoubtCommit(_ mutations: [PersistedMutation],
-                              after lowerBound: Int64) async throws -> ZestorPostgresTables.Resolution {
-        try await writer.run { try $0.resolveInDoubtCommit(mutations, after: lowerBound) }
-    }
-
-    /// ``ZestorPostgresTables/lastOwnOutboxID`` of the writer (tests).
-    func writerLastOwnOutboxID() async throws -> Int64? {
-        try await writer.run { $0.lastOwnOutboxID }
-    }
-
-    /// The `NOTIFY` messages queued on the writer connection (tests).
-    func writerNotifications() async throws -> [(channel: String, payload: String)] {
-        try await writer.run { try $0.consumeNotifications() }
-    }
-
-    /// The identity of the thread the writer's jobs run on (tests).
-    func writerThreadID() async throws -> Int {
-        try await writer.run { _ in ObjectIdentifier(Thread.current).hashValue }
-    }
-
-    private func reader() -> ConnectionWorker {
+    private func reader() -> ConnectionThread<PostgresSession> {
         let ticket = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
         return readers[Int(ticket.magnitude % UInt(readers.count))]
     }

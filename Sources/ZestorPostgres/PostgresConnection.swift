@@ -4,7 +4,7 @@ import Foundation
 /// A thin owner of one `PGconn*`: connect, run parameterized statements, reset, close.
 ///
 /// A libpq connection must be used by one thread at a time. In ``PostgresBackend`` each
-/// connection is opened, used and closed only on its own dedicated thread (``ConnectionWorker``,
+/// connection is opened, used and closed only on its own dedicated thread (`ConnectionThread`,
 /// or the change feed's listener thread). Every call here blocks in libpq.
 ///
 /// Every statement that carries values goes through ``execute(_:_:)`` (`PQexecParams`, binary

@@ -80,7 +80,7 @@ final class SQLiteConnection {
     }
 
     /// Closes the handle with `sqlite3_close_v2`. Idempotent. Statements still alive keep the
-    /// connection as a zombie until they are finalized; ``ZestorKVTable`` finalizes its own first.
+    /// connection as a zombie until they are finalized; ``SQLiteSession`` finalizes its own first.
     func close() throws {
         guard let handle else { return }
         self.handle = nil

@@ -69,7 +69,7 @@ struct ChangeFeedTests {
         let me = try PostgresBackend(url: postgresURL, namespace: namespace)
         let stream = try #require(me.externalChanges())
         // More rows than one statement (run) and than one drain page hold.
-        let count = ZestorPostgresTables.maxRunLength * 2 + ChangeFeed.drainLimit / 2
+        let count = PostgresSession.maxRunLength * 2 + ChangeFeed.drainLimit / 2
         let batch = (0..<count).map { PersistedMutation.upsert(row("k", "key\($0)", [UInt8(truncatingIfNeeded: $0)], 1)) }
         try await other.commit(batch)
         try await other.commit([.delete(kind: "k", key: "key0")])

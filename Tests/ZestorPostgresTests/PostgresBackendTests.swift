@@ -61,7 +61,7 @@ private func commitRejected(key: String, multiRun: Bool, on backend: PostgresBac
     async throws -> (error: PostgresError, session: [[String?]]) {
     let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
         + [.upsert(row("k", "a", [2], 2)), .upsert(row("k", key, [1], 1))]
-    #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
+    #expect(try PostgresSession.runs(of: batch).count == (multiRun ? 2 : 1))
     let session = try await backend.query(sessionSQL, columns: 1)
     let error = try await #require(throws: PostgresError.self) { try await backend.commit(batch) }
     #expect(try await backend.query(sessionSQL, columns: 1) == session)
@@ -134,7 +134,7 @@ struct PostgresBackendTests {
     @Test("commit upserts and deletes, loadAll returns the rows", arguments: [false, true])
     func commitThenLoad(perRow: Bool) async throws {
         let namespace = randomNamespace()
-        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        let strategy: PostgresSession.CommitStrategy = perRow ? .perRow : .multiRow
         try await withBackend(namespace: namespace) { backend in
             #expect(try await backend.loadAll().isEmpty)
             try await backend.commit([
@@ -158,7 +158,7 @@ struct PostgresBackendTests {
 
     @Test("mutations of one key apply in order within a batch", arguments: [false, true])
     func orderWithinBatch(perRow: Bool) async throws {
-        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        let strategy: PostgresSession.CommitStrategy = perRow ? .perRow : .multiRow
         try await withBackend { backend in
             try await backend.commit([
                 .upsert(row("k", "x", [1], 1)),
@@ -226,17 +226,17 @@ struct PostgresBackendTests {
             .upsert(row("k", "a", [], 1)), .upsert(row("j", "a", [], 1)), .delete(kind: "k", key: "a"),
             .upsert(row("k", "b", [], 1)), .upsert(row("k", "a", [], 2)),
         ]
-        let runs = try ZestorPostgresTables.runs(of: mutations)
+        let runs = try PostgresSession.runs(of: mutations)
         #expect(runs.map(\.count) == [2, 2, 1])
-        let many = (0..<(ZestorPostgresTables.maxRunLength * 2 + 1)).map { PersistedMutation.upsert(row("k", "\($0)", [], 1)) }
-        #expect(try ZestorPostgresTables.runs(of: many).map(\.count)
-            == [ZestorPostgresTables.maxRunLength, ZestorPostgresTables.maxRunLength, 1])
-        #expect(try ZestorPostgresTables.runs(of: []).isEmpty)
-        let half = [UInt8](repeating: 0, count: ZestorPostgresTables.maxRunBytes / 2)
+        let many = (0..<(PostgresSession.maxRunLength * 2 + 1)).map { PersistedMutation.upsert(row("k", "\($0)", [], 1)) }
+        #expect(try PostgresSession.runs(of: many).map(\.count)
+            == [PostgresSession.maxRunLength, PostgresSession.maxRunLength, 1])
+        #expect(try PostgresSession.runs(of: []).isEmpty)
+        let half = [UInt8](repeating: 0, count: PostgresSession.maxRunBytes / 2)
         let large = ["a", "b", "c"].map { PersistedMutation.upsert(row("k", $0, half, 1)) }
-        #expect(try ZestorPostgresTables.runs(of: large).map(\.count) == [1, 1, 1])
-        let huge = [UInt8](repeating: 0, count: ZestorPostgresTables.maxRunBytes + 1)
-        #expect(try ZestorPostgresTables.runs(of: [.upsert(row("k", "h", huge, 1))]).map(\.count) == [1])
+        #expect(try PostgresSession.runs(of: large).map(\.count) == [1, 1, 1])
+        let huge = [UInt8](repeating: 0, count: PostgresSession.maxRunBytes + 1)
+        #expect(try PostgresSession.runs(of: [.upsert(row("k", "h", huge, 1))]).map(\.count) == [1])
     }
 
     @Test("stored etypes of other zestor versions map to upsert or delete")
@@ -250,7 +250,7 @@ struct PostgresBackendTests {
 
     @Test("a row's version only moves forward", arguments: [false, true])
     func versionsOnlyMoveForward(perRow: Bool) async throws {
-        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        let strategy: PostgresSession.CommitStrategy = perRow ? .perRow : .multiRow
         try await withBackend { backend in
             try await backend.commit([.upsert(row("k", "x", [2], 2))], strategy: strategy)
             try await backend.commit([.upsert(row("k", "x", [1], 1))], strategy: strategy)  // lower: ignored
@@ -466,7 +466,7 @@ struct PostgresBackendTests {
 
     @Test("hostile kinds, keys and values round-trip exactly", arguments: [false, true])
     func hostileInput(perRow: Bool) async throws {
-        let strategy: ZestorPostgresTables.CommitStrategy = perRow ? .perRow : .multiRow
+        let strategy: PostgresSession.CommitStrategy = perRow ? .perRow : .multiRow
         let namespace = randomNamespace()
         let megabyte = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let rows: [PersistedRow] = [
@@ -520,7 +520,7 @@ struct PostgresBackendTests {
                 ALTER TABLE zestor_kv ADD CONSTRAINT \(constraint) CHECK (key <> 'forbidden-\(backend.namespace)') NOT VALID
                 """, columns: 0)
             var failures: [PostgresError] = []
-            for strategy in [ZestorPostgresTables.CommitStrategy.multiRow, .perRow] {
+            for strategy in [PostgresSession.CommitStrategy.multiRow, .perRow] {
                 do {
                     try await backend.commit([
                         .upsert(row("k", "new", [1], 1)),
@@ -653,7 +653,7 @@ struct PostgresBackendTests {
 
     @Test("own outbox rows are matched to a batch in order: stale upserts, repeated keys, deletes")
     func inDoubtMatcher() {
-        typealias Tables = ZestorPostgresTables
+        typealias Tables = PostgresSession
         var nextID: Int64 = 100
         func own(_ etype: String, _ key: String, _ version: Int64, kind: String = "k") -> Tables.OwnOutboxRow {
             nextID += 1
@@ -704,7 +704,7 @@ struct PostgresBackendTests {
             let batch: [PersistedMutation] = (multiRun ? [.upsert(row("k", "a", [1], 1))] : [])
                 + [.upsert(row("k", "a", [2], 2)), .upsert(row("s", "stale", [3], 3)),
                    .delete(kind: "k", key: "gone"), .delete(kind: "k", key: "missing")]
-            #expect(try ZestorPostgresTables.runs(of: batch).count == (multiRun ? 2 : 1))
+            #expect(try PostgresSession.runs(of: batch).count == (multiRun ? 2 : 1))
             let report = try await backend.commit(batch)
             let expected = multiRun ? [0, 2] : [1]  // ("k", "a", 1) lost to the other writer's version 1
             #expect(report.staleUpserts == expected)

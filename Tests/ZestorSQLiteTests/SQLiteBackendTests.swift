@@ -168,7 +168,7 @@ struct SQLiteBackendTests {
             }
             #expect(error.code == sqliteConstraint)
             #expect(error.message == "boom rejected")
-            #expect(error.statement == ZestorKVSQL.upsert)
+            #expect(error.statement == SQLiteSessionSQL.upsert)
             #expect(error.description.contains("boom rejected"))
             #expect(try await backend.loadAll() == [row("k", "kept", [1], 1)])
             try await backend.close()

@@ -9,7 +9,8 @@ final class ExternalSubscription<Value: Sendable>: Sendable {
     private let onCancel: @Sendable () -> Void
     /// 0 = live, 1 = the base sequence finished by itself, 2 = ended early (onCancel called).
     private let state = Atomic<UInt8>(0)
-    private let iterated = Atomic<Bool>(false)
+    /// Taken by the first iterator (a Watch has a single consumer).
+    let consumerClaim = SingleConsumerClaim()
 
     init<Events: AsyncSequence & Sendable>(_ events: Events, onCancel: @escaping @Sendable () -> Void)
     where Events.Element == Event<Value> {
@@ -32,10 +33,6 @@ final class ExternalSubscription<Value: Sendable>: Sendable {
     func finishedNaturally() {
         _ = state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing)
     }
-
-    func claimIteration() -> Bool {
-        !iterated.exchange(true, ordering: .acquiringAndReleasing)
-    }
 }
 
 /// The consuming side of an ``ExternalSubscription``; a reference so the iterator struct can
@@ -45,20 +42,19 @@ final class ExternalCursor<Value: Sendable> {
     private let subscription: ExternalSubscription<Value>
     private var base: (any EventIterating<Value>)?
     private var finished = false
-    private var isSecondConsumer: Bool
+    private var role: SingleConsumerRole
 
     init(_ subscription: ExternalSubscription<Value>) {
         self.subscription = subscription
-        isSecondConsumer = !subscription.claimIteration()
-        base = isSecondConsumer ? nil : subscription.makeIterator()
+        role = SingleConsumerRole(claiming: subscription.consumerClaim)
+        base = role.mustReject ? nil : subscription.makeIterator()
     }
 
     @usableFromInline
     nonisolated(nonsending) func next() async throws -> Event<Value>? {
-        if isSecondConsumer {
-            isSecondConsumer = false
+        if role.mustReject {
             finished = true
-            throw StoreError.invalidArgument("a Watch has a single consumer: makeAsyncIterator() was called twice")
+            try role.rejectIfSecond()
         }
         guard !finished, let base else { return nil }
         if subscription.isEnded || Task.isCancelled {

@@ -12,8 +12,8 @@ struct RingCursor<Value: Sendable> {
     @usableFromInline var nextSequence: UInt64
     @usableFromInline var replayIndex = 0
     @usableFromInline var finished = false
-    /// Set when another iterator already consumes this subscription.
-    @usableFromInline var isSecondConsumer: Bool
+    /// Whether this iterator is the subscription's consumer or a second one, which throws.
+    @usableFromInline var role: SingleConsumerRole
     /// Events read since the consuming task last suspended. A consumer that keeps up never
     /// needs to suspend, so it yields every ``fairnessInterval`` events to let the other tasks
     /// of the cooperative pool (writers among them) run.
@@ -32,7 +32,7 @@ struct RingCursor<Value: Sendable> {
         self.nextSequence = subscription.startSequence
         self.ring = subscription.startRing
         self.cells = subscription.startRing.cells
-        self.isSecondConsumer = !subscription.claimIteration()
+        self.role = SingleConsumerRole(claiming: subscription.consumerClaim)
     }
 
     /// The next event of the batch already copied from the ring, if there is one and the
@@ -68,10 +68,9 @@ struct RingCursor<Value: Sendable> {
     /// caller's isolation.
     @inlinable
     nonisolated(nonsending) mutating func next() async throws -> Event<Value>? {
-        if isSecondConsumer {
-            isSecondConsumer = false
+        if role.mustReject {
             finished = true
-            throw StoreError.invalidArgument("a Watch has a single consumer: makeAsyncIterator() was called twice")
+            try role.rejectIfSecond()
         }
         while !finished {
             if subscription.isEnded || Task.isCancelled {

@@ -23,7 +23,8 @@ final class RingSubscription<Value: Sendable>: Sendable {
     /// The number of replayed entries before filtering: live sequence numbers continue after it.
     @usableFromInline let replayCount: UInt64
     @usableFromInline let ended = Atomic<Bool>(false)
-    private let iterated = Atomic<Bool>(false)
+    /// Taken by the first iterator (a Watch has a single consumer).
+    let consumerClaim = SingleConsumerClaim()
     private let unregister: @Sendable () -> Void
 
     init(id: UInt64, hub: WatchHub<Value>, options: WatchOptions, startSequence: UInt64,
@@ -53,11 +54,6 @@ final class RingSubscription<Value: Sendable>: Sendable {
         unregister()
     }
 
-    /// Claims the right to iterate; only the first caller gets it (a Watch has a single consumer).
-    @usableFromInline
-    func claimIteration() -> Bool {
-        !iterated.exchange(true, ordering: .acquiringAndReleasing)
-    }
 }
 
 /// A set of ``EventType``s as a bit mask, so filtering costs one AND on the consumer's path.

@@ -3,7 +3,7 @@ import Logging
 import Zestor
 
 /// Settling a commit whose connection was lost before its reply arrived: did the server commit it?
-extension ZestorPostgresTables {
+extension PostgresSession {
     /// What the own outbox rows after a commit of unknown outcome say about it.
     enum Resolution: Sendable, Hashable {
         /// It committed; the report is rebuilt from its outbox rows.
@@ -76,14 +76,14 @@ extension ZestorPostgresTables {
     ///
     /// Reconnects if needed, then in one round trip takes the namespace's advisory lock — so a
     /// transaction of the lost session that the server still runs ends first — and reads this
-    /// origin's outbox rows above `lowerBound` (``ZestorPostgresSQL/selectOwnOutbox``). By the
+    /// origin's outbox rows above `lowerBound` (``PostgresSessionSQL/selectOwnOutbox``). By the
     /// invariant of ``lastOwnOutboxID`` they can only be this batch's: none means it did not
     /// commit, or committed without changing anything (all upserts stale, deletes of missing
     /// keys), which a rethrown error reports truthfully; else ``matchCommitted(_:to:)`` rebuilds
     /// the report. Rows that do not match the batch are logged as an error.
     func resolveInDoubtCommit(_ mutations: [PersistedMutation], after lowerBound: Int64) throws -> Resolution {
         try prepareConnection()
-        let select = PostgresStatement(sql: ZestorPostgresSQL.selectOwnOutbox, parameters: [
+        let select = PostgresStatement(sql: PostgresSessionSQL.selectOwnOutbox, parameters: [
             .int64(namespace), .text(origin), .int64(lowerBound), .int64(Int64(mutations.count) + 1),
         ])
         let result = try connection.executePipeline([namespaceLock(), select])[1]

@@ -2,7 +2,7 @@
 ///
 /// Every statement that carries data is parameterized; the `now` timestamp is computed by SQLite
 /// as ISO-8601 UTC text with milliseconds (`2025-01-31T12:34:56.789Z`).
-enum ZestorKVSQL {
+enum SQLiteSessionSQL {
     static let createTable = """
         CREATE TABLE IF NOT EXISTS zestor_kv(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, \
         version INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY(kind, key))

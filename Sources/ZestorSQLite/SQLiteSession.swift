@@ -7,13 +7,13 @@ import Zestor
 ///
 /// Everything here blocks in libsqlite3. In ``SQLiteBackend`` the table — its connection and its
 /// statements — is created, used and closed only on the writer thread (``ThreadConfined``).
-final class ZestorKVTable {
+final class SQLiteSession {
     private let connection: SQLiteConnection
-    private let logger: Logger
+    let logger: Logger
     // Prepared once with SQLITE_PREPARE_PERSISTENT; reset and cleared after every use.
     private let begin: SQLiteStatement
     private let commitStatement: SQLiteStatement
-    private let rollback: SQLiteStatement
+    private let rollbackStatement: SQLiteStatement
     private let upsert: SQLiteStatement
     private let delete: SQLiteStatement
     private let selectAll: SQLiteStatement
@@ -39,15 +39,15 @@ final class ZestorKVTable {
                 )
             }
             try connection.execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
-            try connection.execute(ZestorKVSQL.createTable)
-            begin = try connection.prepare(ZestorKVSQL.begin, persistent: true)
-            commitStatement = try connection.prepare(ZestorKVSQL.commit, persistent: true)
-            rollback = try connection.prepare(ZestorKVSQL.rollback, persistent: true)
-            upsert = try connection.prepare(ZestorKVSQL.upsert, persistent: true)
-            delete = try connection.prepare(ZestorKVSQL.delete, persistent: true)
-            selectAll = try connection.prepare(ZestorKVSQL.selectAll, persistent: true)
-            selectOne = try connection.prepare(ZestorKVSQL.selectOne, persistent: true)
-            beginRead = try connection.prepare(ZestorKVSQL.beginRead, persistent: true)
+            try connection.execute(SQLiteSessionSQL.createTable)
+            begin = try connection.prepare(SQLiteSessionSQL.begin, persistent: true)
+            commitStatement = try connection.prepare(SQLiteSessionSQL.commit, persistent: true)
+            rollbackStatement = try connection.prepare(SQLiteSessionSQL.rollback, persistent: true)
+            upsert = try connection.prepare(SQLiteSessionSQL.upsert, persistent: true)
+            delete = try connection.prepare(SQLiteSessionSQL.delete, persistent: true)
+            selectAll = try connection.prepare(SQLiteSessionSQL.selectAll, persistent: true)
+            selectOne = try connection.prepare(SQLiteSessionSQL.selectOne, persistent: true)
+            beginRead = try connection.prepare(SQLiteSessionSQL.beginRead, persistent: true)
         } catch {
             // Statements prepared so far finalize in their deinit; close_v2 waits for them.
             try? connection.close()
@@ -126,7 +126,7 @@ final class ZestorKVTable {
     func close() throws {
         guard !isClosed else { return }
         isClosed = true
-        for statement in [begin, commitStatement, rollback, upsert, delete, selectAll, selectOne, beginRead] {
+        for statement in [begin, commitStatement, rollbackStatement, upsert, delete, selectAll, selectOne, beginRead] {
             statement.finalize()
         }
         try connection.close()
@@ -143,13 +143,7 @@ final class ZestorKVTable {
     private func apply(_ mutation: PersistedMutation) throws -> Bool {
         switch mutation {
         case .upsert(let row):
-            guard let version = Int64(exactly: row.version) else {
-                throw SQLiteError(
-                    code: SQLITE_MISMATCH,
-                    message: "version \(row.version) of \(row.kind)/\(row.key) exceeds Int64.max",
-                    statement: upsert.sql
-                )
-            }
+            let version = try row.storableVersion { SQLiteError(code: SQLITE_MISMATCH, message: $0, statement: upsert.sql) }
             try upsert.run { statement in
                 try statement.bind(row.kind, at: 1)
                 try statement.bind(row.key, at: 2)
@@ -166,19 +160,16 @@ final class ZestorKVTable {
         }
     }
 
-    /// Rolls back the open transaction, if SQLite has not already done so.
-    private func rollbackIfNeeded(after error: any Error) {
-        guard !connection.isAutocommit else { return }
-        do {
-            try rollback.run()
-        } catch let rollbackError {
-            logger.error("ROLLBACK failed", metadata: [
-                "error": "\(rollbackError)", "cause": "\(error)", "path": "\(connection.path)",
-            ])
-        }
-    }
-
     private func checkOpen() throws {
         guard !isClosed else { throw SQLiteError.backendClosed }
+    }
+}
+
+extension SQLiteSession: TransactionalSession {
+    /// SQLite rolls a transaction back by itself on some errors; then it is in autocommit mode again.
+    var isInTransaction: Bool { !connection.isAutocommit }
+
+    func rollback() throws {
+        try rollbackStatement.run()
     }
 }

@@ -1,23 +1,23 @@
 import Zestor
 
 /// Reads of `zestor_kv` together with the position in the namespace's commit order they reflect.
-extension ZestorPostgresTables {
+extension PostgresSession {
     /// Every row of the namespace and the position they reflect, read by one statement (one
     /// consistent snapshot): every commit up to ``PersistedRows/position`` and none after it.
     func loadAll() throws -> PersistedRows {
         try prepareConnection()
-        return try Self.positionedRows(connection.execute(ZestorPostgresSQL.selectAll, [.int64(namespace)]))
+        return try Self.positionedRows(connection.execute(PostgresSessionSQL.selectAll, [.int64(namespace)]))
     }
 
     /// The stored rows of `keys` and the position they reflect, read by one statement.
     func load(_ keys: [PersistedKey]) throws -> PersistedRows {
         try prepareConnection()
-        return try Self.positionedRows(connection.execute(ZestorPostgresSQL.selectKeys, [
+        return try Self.positionedRows(connection.execute(PostgresSessionSQL.selectKeys, [
             .int64(namespace), .textArray(keys.map(\.kind)), .textArray(keys.map(\.key)),
         ]))
     }
 
-    /// The rows of a ``ZestorPostgresSQL/selectAll`` or ``ZestorPostgresSQL/selectKeys`` result:
+    /// The rows of a ``PostgresSessionSQL/selectAll`` or ``PostgresSessionSQL/selectKeys`` result:
     /// column 0 the position (in every row), then kind, key, value, version (`NULL` in the one row
     /// of a result without stored rows).
     private static func positionedRows(_ result: PostgresResult) throws -> PersistedRows {

@@ -3,7 +3,7 @@
 ///
 /// Every statement that carries data is parameterized (`$1` is always the namespace id); the
 /// schema script is fixed text without any input.
-enum ZestorPostgresSQL {
+enum PostgresSessionSQL {
     // MARK: Schema
 
     /// Advisory lock keys (two-`int4` form, its own key space). Creating the schema takes
@@ -254,7 +254,7 @@ enum ZestorPostgresSQL {
 
     /// Parameters: ns, origin, after id, limit. Columns: id, kind, key, etype, version of the
     /// namespace's outbox rows written by `origin` with an id above `after`, in id order: what a
-    /// commit whose outcome is unknown wrote (see ``ZestorPostgresTables/resolveInDoubtCommit(_:after:)``).
+    /// commit whose outcome is unknown wrote (see ``PostgresSession/resolveInDoubtCommit(_:after:)``).
     static let selectOwnOutbox = """
         SELECT id, kind, key, etype, version FROM zestor_outbox \
         WHERE ns_id = $1 AND origin = $2 AND id > $3 ORDER BY id LIMIT $4

@@ -1,0 +1,232 @@
+import Foundation
+import Logging
+import Zestor
+
+extension PostgresSession {
+    /// How ``commit(_:)`` sends a batch.
+    enum CommitStrategy: Sendable {
+        /// One multi-row statement (``PostgresSessionSQL/applyRun``) per run of distinct keys.
+        case multiRow
+        /// Two statements per mutation (row, then outbox). The reference implementation.
+        case perRow
+    }
+
+    /// At most this many mutations go into one multi-row statement.
+    static let maxRunLength = 2_000
+    /// A multi-row statement is closed once its values reach this many bytes (a run always holds
+    /// at least one mutation; one `bytea` value may be up to 1 GB).
+    static let maxRunBytes = 32 << 20
+
+    /// Applies `mutations` in one transaction — `zestor_kv` and the outbox together — holding the
+    /// namespace's advisory lock; on any failure rolls back and rethrows. An empty batch does
+    /// nothing. Afterwards prunes the outbox when due.
+    ///
+    /// A batch that is one run (the usual group commit) costs one round trip: lock and run are
+    /// pipelined as one implicit transaction (``PostgresConnection/executePipeline(_:)``). Longer
+    /// batches run statement by statement inside `BEGIN` … `COMMIT`.
+    ///
+    /// When the connection fails during the commit (``PostgresError/isConnectionFailure``, or the
+    /// session is gone), the server may have committed before the reply was lost: the commit
+    /// settles it (``settleAfterConnectionLoss(_:after:cause:)``), retrying to reconnect for up to
+    /// ``PostgresBackend/Options/operationTimeout``: it returns the report of a batch that
+    /// committed, rethrows the original error when it did not, and throws
+    /// ``Zestor/CommitOutcomeUnknown`` when that cannot be found out in time. An SQL error with
+    /// the session intact surely rolled back and is rethrown as is.
+    func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws -> CommitReport {
+        try prepareConnection()
+        guard !mutations.isEmpty else { return .allApplied }
+        let lowerBound = try lastOwnOutboxID ?? outboxHighWaterMark()
+        let report: CommitReport
+        do {
+            let sent = try send(mutations, strategy: strategy)
+            report = sent.report
+            lastOwnOutboxID = max(lowerBound, sent.largestOutboxID ?? lowerBound)
+        } catch let error as PostgresError where error.isConnectionFailure || connection.isBroken {
+            report = try settleAfterConnectionLoss(mutations, after: lowerBound, cause: error)
+        }
+        pruneIfDue()
+        return report
+    }
+
+    /// Sends `mutations` as one transaction (see ``commit(_:strategy:)``); returns the report —
+    /// its ``CommitReport/position`` the largest outbox id the statements wrote (`nil` when none).
+    private func send(_ mutations: [PersistedMutation], strategy: CommitStrategy)
+        throws -> (report: CommitReport, largestOutboxID: Int64?) {
+        var report = CommitReport()
+        var largestID: Int64?
+        let lock = namespaceLock()
+        let runs = strategy == .multiRow ? try Self.runs(of: mutations) : []
+        if runs.count == 1 {
+            let run = runs[0]
+            let results = try connection.executePipeline([lock, try runStatement(run)])
+            report.staleUpserts = staleUpserts(of: run, written: results[1])
+            largestID = try Self.largestOutboxID(written: results[1])
+        } else {
+            try connection.executeScript(PostgresSessionSQL.begin)
+            do {
+                try connection.execute(lock)
+                switch strategy {
+                case .multiRow:
+                    for run in runs {
+                        let written = try connection.execute(try runStatement(run))
+                        report.staleUpserts += staleUpserts(of: run, written: written)
+                        if let id = try Self.largestOutboxID(written: written) { largestID = max(largestID ?? id, id) }
+                    }
+                case .perRow:
+                    for (index, mutation) in mutations.enumerated() {
+                        switch try applyOne(mutation) {
+                        case .stale: report.staleUpserts.append(index)
+                        case .unchanged: break
+                        case .written(let id): largestID = max(largestID ?? id, id)
+                        }
+                    }
+                }
+                try connection.executeScript(PostgresSessionSQL.commit)
+            } catch {
+                rollbackIfNeeded(after: error)
+                throw error
+            }
+        }
+        report.position = largestID.map { UInt64(clamping: $0) }
+        return (report, largestID)
+    }
+
+    /// The multi-row statement for `run`: ``PostgresSessionSQL/upsertRun`` when it holds upserts
+    /// only, else ``PostgresSessionSQL/applyRun``, with deletes and upserts apart, each with its
+    /// position in the run.
+    private func runStatement(_ run: ArraySlice<PersistedMutation>) throws -> PostgresStatement {
+        var deleteKinds: [String] = [], deleteKeys: [String] = [], deletePositions: [Int64] = []
+        var upsertKinds: [String] = [], upsertKeys: [String] = [], upsertPositions: [Int64] = []
+        var values: [[UInt8]] = [], versions: [Int64] = []
+        upsertKinds.reserveCapacity(run.count); upsertKeys.reserveCapacity(run.count)
+        upsertPositions.reserveCapacity(run.count); values.reserveCapacity(run.count); versions.reserveCapacity(run.count)
+        for (position, mutation) in run.enumerated() {
+            switch mutation {
+            case .upsert(let row):
+                upsertKinds.append(row.kind)
+                upsertKeys.append(row.key)
+                values.append(row.value)
+                versions.append(try row.storableVersion { PostgresError(sqlState: "22003", message: $0, statement: PostgresSessionSQL.applyRun) })
+                upsertPositions.append(Int64(position))
+            case .delete(let kind, let key):
+                deleteKinds.append(kind)
+                deleteKeys.append(key)
+                deletePositions.append(Int64(position))
+            }
+        }
+        if deleteKeys.isEmpty {
+            return PostgresStatement(sql: PostgresSessionSQL.upsertRun, parameters: [
+                .int64(namespace), .text(origin),
+                .textArray(upsertKinds), .textArray(upsertKeys), .byteaArray(values), .int64Array(versions),
+            ])
+        }
+        return PostgresStatement(sql: PostgresSessionSQL.applyRun, parameters: [
+            .int64(namespace), .text(origin),
+            .textArray(deleteKinds), .textArray(deleteKeys), .int64Array(deletePositions),
+            .textArray(upsertKinds), .textArray(upsertKeys), .byteaArray(values), .int64Array(versions),
+            .int64Array(upsertPositions),
+        ])
+    }
+
+    /// The largest outbox id a run's statement wrote (`written` column 3), `nil` when it wrote none.
+    private static func largestOutboxID(written: PostgresResult) throws -> Int64? {
+        var largest: Int64?
+        for row in 0..<written.rowCount {
+            let id = try written.int64(row, 3)
+            largest = max(largest ?? id, id)
+        }
+        return largest
+    }
+
+    /// The positions (in the whole batch) of the upserts of `run` that wrote no outbox row:
+    /// `written` holds (kind, key, etype, id) of the outbox rows the run's statement wrote.
+    private func staleUpserts(of run: ArraySlice<PersistedMutation>, written: PostgresResult) -> [Int] {
+        // Keys are distinct within a run, so (kind, key) of the outbox rows names what was written.
+        var upserted = Set<KindKey>()
+        for row in 0..<written.rowCount where written.text(row, 2) == OutboxEntry.Operation.upsert.rawValue {
+            upserted.insert(KindKey(kind: written.text(row, 0), key: written.text(row, 1)))
+        }
+        return run.indices.filter { index in
+            guard case .upsert(let row) = run[index] else { return false }
+            return !upserted.contains(KindKey(kind: row.kind, key: row.key))
+        }
+    }
+
+    /// What one per-row mutation did.
+    private enum RowOutcome {
+        /// It changed the row and wrote the outbox row with this id.
+        case written(Int64)
+        /// An upsert left alone: the stored version is not older.
+        case stale
+        /// A delete of a missing row.
+        case unchanged
+    }
+
+    /// Runs one mutation with per-row statements.
+    private func applyOne(_ mutation: PersistedMutation) throws -> RowOutcome {
+        switch mutation {
+        case .upsert(let row):
+            let version = try row.storableVersion { PostgresError(sqlState: "22003", message: $0, statement: PostgresSessionSQL.upsertRow) }
+            let written = try connection.execute(PostgresSessionSQL.upsertRow, [
+                .int64(namespace), .text(row.kind), .text(row.key), .bytea(row.value), .int64(version),
+            ], prepared: true)
+            guard written.rowCount > 0 else { return .stale }
+            let outbox = try connection.execute(PostgresSessionSQL.appendOutbox, [
+                .int64(namespace), .text(row.kind), .text(row.key), .text(OutboxEntry.Operation.upsert.rawValue),
+                .bytea(row.value), .int64(version), .text(origin),
+            ], prepared: true)
+            return .written(try outbox.int64(0, 0))
+        case .delete(let kind, let key):
+            let deleted = try connection.execute(PostgresSessionSQL.deleteRow, [.int64(namespace), .text(kind), .text(key)],
+                                                prepared: true)
+            guard deleted.rowCount > 0 else { return .unchanged }
+            let outbox = try connection.execute(PostgresSessionSQL.appendOutboxDelete, [
+                .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.delete.rawValue),
+                .int64(try deleted.int64(0, 0)), .text(origin),
+            ], prepared: true)
+            return .written(try outbox.int64(0, 0))
+        }
+    }
+
+    /// Splits `mutations` into consecutive runs in which no (kind, key) repeats and which hold at
+    /// most ``maxRunLength`` mutations, so each run can be one multi-row statement
+    /// (`ON CONFLICT DO UPDATE` may not touch a row twice) while order per key is kept.
+    static func runs(of mutations: [PersistedMutation]) throws -> [ArraySlice<PersistedMutation>] {
+        var runs: [ArraySlice<PersistedMutation>] = []
+        var start = mutations.startIndex
+        var seen = Set<KindKey>()
+        var bytes = 0
+        for index in mutations.indices {
+            let mutation = mutations[index]
+            let id = KindKey(kind: mutation.kind, key: mutation.key)
+            let size = mutation.kind.utf8.count + mutation.key.utf8.count + mutation.valueCount + 64
+            if index > start && (seen.contains(id) || index - start >= maxRunLength || bytes + size > maxRunBytes) {
+                runs.append(mutations[start..<index])
+                start = index
+                seen.removeAll(keepingCapacity: true)
+                bytes = 0
+            }
+            seen.insert(id)
+            bytes += size
+        }
+        if start < mutations.endIndex { runs.append(mutations[start...]) }
+        return runs
+    }
+
+    struct KindKey: Hashable {
+        var kind: String
+        var key: String
+    }
+
+
+}
+
+extension PersistedMutation {
+    /// The size of the encoded value (0 for deletes).
+    fileprivate var valueCount: Int {
+        switch self {
+        case .upsert(let row): row.value.count
+        case .delete: 0
+        }
+    }
+}
