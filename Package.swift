@@ -37,10 +37,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
+        // The benchmark harness behind `zestor bench`: subjects, workloads, runners and reports.
+        .target(
+            name: "ZestorBench",
+            dependencies: [
+                "Zestor", "ZestorSQLite", "ZestorPostgres", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "zestor",
             dependencies: [
-                "Zestor", "ZestorSQLite", "ZestorPostgres", "CSQLite",
+                "Zestor", "ZestorSQLite", "ZestorPostgres", "ZestorBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

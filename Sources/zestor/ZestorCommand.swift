@@ -1,4 +1,5 @@
 import ArgumentParser
+import ZestorBench
 
 /// `zestor`: benchmarks and inspection tools for Zestor stores.
 @main

@@ -1,10 +1,10 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 
 /// `zestor bench`: the fixed workloads of BENCHMARKS.md on MemoryStore and its baselines, and on
 /// request the durable workloads on DurableStore over SQLite and (with `--postgres`) PostgreSQL.
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure MemoryStore against Dictionary baselines (and DurableStore over SQLite and PostgreSQL) in one process run.",
         discussion: """
@@ -77,7 +77,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Subjects to run (comma-separated: \(Self.knownSubjects.joined(separator: ", ")); default: all), e.g. to profile one.")
     var subjects: String?
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         _ = try selectedWorkloads()
@@ -98,7 +100,7 @@ struct BenchCommand: AsyncParsableCommand {
         return url
     }
 
-    func run() async throws {
+    public func run() async throws {
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this is a debug build; measure with `swift run -c release zestor bench`\n".utf8))
         #endif
