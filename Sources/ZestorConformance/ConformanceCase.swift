@@ -73,6 +73,10 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     case cancelEndsWatch
     /// Cancelling the consuming task ends iteration normally (`nil`, not an error). *Racy.*
     case taskCancellationEndsWatch
+    /// A watch has a single consumer: a second iterator's first `next()` throws
+    /// `StoreError.watchAlreadyConsumed` and it then ends (`nil`), while the first iterator
+    /// keeps receiving every event.
+    case singleConsumer
 
     // MARK: Watch delivery
 

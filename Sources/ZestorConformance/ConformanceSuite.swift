@@ -85,6 +85,7 @@ extension CaseContext {
         case .closedOperationsThrow: try await closedOperationsThrow()
         case .closeEndsWatch: try await closeEndsWatch()
         case .cancelEndsWatch: try await cancelEndsWatch()
+        case .singleConsumer: try await singleConsumer()
         case .taskCancellationEndsWatch: try await taskCancellationEndsWatch()
         case .watchOrdering: try await watchOrdering()
         case .replayPrecedesLive: try await replayPrecedesLive()

@@ -54,9 +54,11 @@ public final class PostgresBackend: PersistenceBackend {
     ///
     /// Blocks the calling thread while the dedicated threads connect (each bounded by
     /// `options.operationTimeout`). Throws ``PostgresError`` when a connection or the schema
-    /// cannot be made.
+    /// cannot be made, ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` (before
+    /// connecting) for an option out of its range.
     public init(url: String, namespace: Int64 = 0, options: Options = .init(),
                 logger: Logger = Logger(label: "zestor.postgres")) throws {
+        try options.check()
         let origin = UUID().uuidString.lowercased()
         let writer = try Self.connect(name: "zestor.postgres.writer") {
             try PostgresSession(url: url, namespace: namespace, origin: origin, options: options,
@@ -65,7 +67,7 @@ public final class PostgresBackend: PersistenceBackend {
         let highWaterMark = try writer.runAndWait { try $0.outboxHighWaterMark() }
         var readers: [ConnectionThread<PostgresSession>] = []
         do {
-            for index in 0..<max(options.poolSize, 1) {
+            for index in 0..<options.poolSize {
                 readers.append(try Self.connect(name: "zestor.postgres.reader.\(index)") {
                     try PostgresSession(url: url, namespace: namespace, origin: origin, options: options,
                                         createSchema: false, logger: logger)

@@ -1,3 +1,5 @@
+import Zestor
+
 extension SQLiteBackend {
     /// How ``SQLiteBackend`` opens its database.
     public struct Options: Sendable, Hashable {
@@ -30,7 +32,8 @@ extension SQLiteBackend {
         /// `PRAGMA synchronous`. Default ``Synchronous/normal``.
         public var synchronous: Synchronous
         /// How long a statement waits for a lock held by another connection before failing with
-        /// `SQLITE_BUSY` (`sqlite3_busy_timeout`, millisecond precision). Default 5 s.
+        /// `SQLITE_BUSY` (`sqlite3_busy_timeout`, millisecond precision, at most `Int32.max` ms
+        /// — about 24 days; longer waits are capped there). Zero or more. Default 5 s.
         public var busyTimeout: Duration
         /// `PRAGMA journal_mode`; opening fails when SQLite does not switch to it. Default ``JournalMode/wal``.
         public var journalMode: JournalMode
@@ -41,7 +44,13 @@ extension SQLiteBackend {
             self.journalMode = journalMode
         }
 
-        /// ``busyTimeout`` in whole milliseconds, clamped to `0...Int32.max`.
+        /// Throws ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` for an option
+        /// out of its range (checked by ``SQLiteBackend/init(path:options:logger:)``).
+        func check() throws(StoreError) {
+            try RangeCheck.nonNegative(busyTimeout, "SQLiteBackend.Options.busyTimeout")
+        }
+
+        /// ``busyTimeout`` in whole milliseconds (checked not negative), capped at `Int32.max`.
         var busyTimeoutMilliseconds: Int32 {
             Int32(busyTimeout.milliseconds(clampedTo: 0...Int64(Int32.max)))
         }

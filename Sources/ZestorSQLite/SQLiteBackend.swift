@@ -28,8 +28,11 @@ public final class SQLiteBackend: PersistenceBackend {
     /// Opens the database at `path`, creating the file and the `zestor_kv` table if missing.
     ///
     /// Blocks the calling thread while the writer thread opens and configures the connection
-    /// (which may wait up to `options.busyTimeout` for another connection's lock).
+    /// (which may wait up to `options.busyTimeout` for another connection's lock). Throws
+    /// ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` for an option out of its
+    /// range, ``SQLiteError`` when the database cannot be opened.
     public init(path: String, options: Options = .init(), logger: Logger = Logger(label: "zestor.sqlite")) throws {
+        try options.check()
         do {
             writer = try ConnectionThread(
                 name: "zestor.sqlite.writer", closedError: SQLiteError.backendClosed,

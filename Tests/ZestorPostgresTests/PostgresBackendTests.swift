@@ -796,3 +796,25 @@ struct PostgresConfigurationTests {
         }
     }
 }
+
+@Suite("PostgresBackend options")
+struct PostgresOptionTests {
+    /// Checked before connecting: the URL points at no server, so only the check can answer.
+    @Test("options out of range throw outOfRange before any connection is tried")
+    func outOfRange() throws {
+        let nowhere = "postgres://nobody@127.0.0.1:1/none"
+        let cases: [(PostgresBackend.Options, StoreError)] = [
+            (.init(poolSize: 0),
+             .outOfRange(parameter: "PostgresBackend.Options.poolSize", value: "0", requirement: "at least 1")),
+            (.init(operationTimeout: .zero),
+             .outOfRange(parameter: "PostgresBackend.Options.operationTimeout", value: "\(Duration.zero)",
+                         requirement: "greater than zero")),
+            (.init(outboxRetention: .seconds(-1)),
+             .outOfRange(parameter: "PostgresBackend.Options.outboxRetention", value: "\(Duration.seconds(-1))",
+                         requirement: "zero or more")),
+        ]
+        for (options, expected) in cases {
+            #expect(throws: expected) { _ = try PostgresBackend(url: nowhere, options: options) }
+        }
+    }
+}

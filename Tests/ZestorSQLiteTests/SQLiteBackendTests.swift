@@ -42,6 +42,17 @@ private let sqliteCantOpen: Int32 = 14
 
 @Suite("SQLiteBackend")
 struct SQLiteBackendTests {
+    @Test("a negative busy timeout throws outOfRange and creates no file")
+    func busyTimeoutOutOfRange() async throws {
+        try await withDatabase { path in
+            #expect(throws: StoreError.outOfRange(parameter: "SQLiteBackend.Options.busyTimeout",
+                                                  value: "\(Duration.seconds(-1))", requirement: "zero or more")) {
+                _ = try SQLiteBackend(path: path, options: .init(busyTimeout: .seconds(-1)))
+            }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
     @Test("commit upserts and deletes, loadAll returns the rows")
     func commitThenLoad() async throws {
         try await withDatabase { path in

@@ -76,7 +76,7 @@ struct MemoryStoreTests {
 
     @Test func bufferSizeBelowOneIsRejected() throws {
         let store = MemoryStore<Int>()
-        #expect(throws: StoreError.invalidArgument("WatchOptions.bufferSize must be at least 1, got 0")) {
+        #expect(throws: StoreError.outOfRange(parameter: "WatchOptions.bufferSize", value: "0", requirement: "at least 1")) {
             try store.watch("k", options: WatchOptions(bufferSize: 0))
         }
         #expect(store.watcherCount("k") == 0)

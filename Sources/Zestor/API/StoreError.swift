@@ -13,8 +13,18 @@ public enum StoreError: Error, Sendable, Equatable {
     case watchOverflow(kind: String)
     /// A compare-and-set found another version than the one expected (`nil` = the key is absent).
     case versionConflict(kind: String, key: String, expected: UInt64?, actual: UInt64?)
-    /// An argument was out of its documented range (e.g. a `bufferSize` below 1).
+    /// An argument was invalid in a way no other case names. The store's own checks throw
+    /// ``outOfRange(parameter:value:requirement:)`` and ``watchAlreadyConsumed`` instead.
     case invalidArgument(String)
+    /// An option or argument was outside its documented range, and nothing was done. Every
+    /// store, policy and backend option is checked by this one rule when it is used (at `init`,
+    /// `open` or `watch`); none is clamped silently. `parameter` names it as written in code
+    /// (e.g. `"WatchOptions.bufferSize"`), `value` is what was given, `requirement` the range
+    /// it must be in (e.g. `"at least 1"`).
+    case outOfRange(parameter: String, value: String, requirement: String)
+    /// A second iterator was made from a ``Watch``: a watch has a single consumer. Thrown by
+    /// that iterator's first `next()`; the first iterator is unaffected.
+    case watchAlreadyConsumed
     /// A stored row could not be decoded by the store's codec (at `DurableStore.open`).
     case undecodableRow(kind: String, key: String, reason: String)
     /// A write-through write whose commit was cut off (the database became unreachable) and

@@ -100,9 +100,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         logger: Logger = Logger(label: "zestor.durable")
     ) async throws -> DurableStore<Value> where C.Value == Value {
         try Task.checkCancellation()
-        if case .writeBehind(let policy) = mode, policy.maxBatch < 1 || policy.maxPending < 1 {
-            throw StoreError.invalidArgument("WriteBehindPolicy.maxBatch and maxPending must be at least 1")
-        }
+        if case .writeBehind(let policy) = mode { try policy.check() }
         let rows = try await backend.loadAll()
         let engine = MemoryStore<Value>(options: options)
         let failures = await ParallelLoader.load(rows, with: codec, into: engine)

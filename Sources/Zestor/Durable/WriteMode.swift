@@ -15,11 +15,20 @@ public struct WriteBehindPolicy: Sendable {
     /// The most keys waiting to be committed; writers suspend while it is reached.
     public var maxPending: Int
 
-    /// Creates a policy; `maxBatch` and `maxPending` must be at least 1.
+    /// Creates a policy; `maxBatch` and `maxPending` must be at least 1 and `maxDelay` not
+    /// negative (`DurableStore.open` throws ``StoreError/outOfRange(parameter:value:requirement:)``
+    /// otherwise).
     public init(maxDelay: Duration = .milliseconds(20), maxBatch: Int = 5_000, maxPending: Int = 100_000) {
         self.maxDelay = maxDelay
         self.maxBatch = maxBatch
         self.maxPending = maxPending
+    }
+
+    /// Throws ``StoreError/outOfRange(parameter:value:requirement:)`` for a field out of its range.
+    func check() throws(StoreError) {
+        try RangeCheck.nonNegative(maxDelay, "WriteBehindPolicy.maxDelay")
+        try RangeCheck.atLeast(1, maxBatch, "WriteBehindPolicy.maxBatch")
+        try RangeCheck.atLeast(1, maxPending, "WriteBehindPolicy.maxPending")
     }
 }
 

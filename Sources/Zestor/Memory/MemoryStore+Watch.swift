@@ -3,12 +3,10 @@ extension MemoryStore {
     ///
     /// The subscription (and, with ``WatchOptions/initialReplay``, the snapshot) is taken while
     /// every shard is locked, so no write can fall between the replay and the live events.
-    /// Throws ``StoreError/invalidArgument(_:)`` when `bufferSize` is below 1.
+    /// Throws ``StoreError/outOfRange(parameter:value:requirement:)`` when `bufferSize` is below 1.
     public func watch(_ kind: String, options: WatchOptions) throws -> Watch<Value> {
         try checkWritable(kind)
-        guard options.bufferSize >= 1 else {
-            throw StoreError.invalidArgument("WatchOptions.bufferSize must be at least 1, got \(options.bufferSize)")
-        }
+        try RangeCheck.atLeast(1, options.bufferSize, "WatchOptions.bufferSize")
         let taken = try watchRegistry.withLock { registry throws(StoreError) -> TakenSubscription in
             lockAll(exclusive: true)
             defer { unlockAll() }

@@ -2,8 +2,9 @@ public import Synchronization
 
 /// The sharded in-memory engine: a ``Store`` whose operations complete synchronously.
 ///
-/// Entries live in `shardCount` lock stripes; the stripe of a key is chosen from the hash of
-/// (kind, key), computed once per operation. Each stripe is a ``Shard`` guarded by its own
+/// Entries live in `shardCount` lock stripes; the stripe of a key is chosen from the top bits of
+/// the hash of the key alone (not the kind: see ``EntryKey/hash(of:)``), computed once per
+/// operation. Each stripe is a ``Shard`` guarded by its own
 /// `pthread_rwlock_t`. Operations that span stripes (snapshots, `setMany`, `watch`, `close`)
 /// lock the stripes they need in ascending index order.
 ///
@@ -23,10 +24,14 @@ public final class MemoryStore<Value: Sendable>: Store {
     /// - Parameters:
     ///   - options: change detection and per-kind validators. When `isEquivalent` is nil and
     ///     `Value` is `Equatable`, writes equal (`==`) to the stored value are skipped.
-    ///   - shardCount: the number of lock stripes, rounded up to a power of two (at least 1).
+    ///   - shardCount: a sizing hint, like `Dictionary(minimumCapacity:)`: the number of lock
+    ///     stripes is the least power of two not below it (1 for any count up to 1), at most
+    ///     ``maximumShardCount``. Being a
+    ///     hint, it has no range to violate, unlike the options that throw
+    ///     ``StoreError/outOfRange(parameter:value:requirement:)``.
     public init(options: StoreOptions<Value> = .init(), shardCount: Int = 32) {
         var count = 1
-        while count < max(1, shardCount) { count <<= 1 }
+        while count < min(shardCount, Self.maximumShardCount) { count <<= 1 }
         shards = ShardBuffer(count: count)
         changeDetector = ChangeDetector(options.isEquivalent)
         validators = options.validators
@@ -34,6 +39,9 @@ public final class MemoryStore<Value: Sendable>: Store {
 
     /// The number of lock stripes.
     public var shardCount: Int { shards.count }
+
+    /// The most lock stripes a store has (65,536): far more than cores, and each costs 128 bytes.
+    public static var maximumShardCount: Int { 1 << 16 }
 
     // MARK: - Shared helpers
 

@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// A subscription owns one `SingleConsumerClaim`; each iterator made from it takes a
 /// ``SingleConsumerRole`` at creation. The first iterator consumes the events; every later one
-/// throws ``StoreError/invalidArgument(_:)`` from its first `next()` and then ends.
+/// throws ``StoreError/watchAlreadyConsumed`` from its first `next()` and then ends.
 @usableFromInline
 struct SingleConsumerRole: Sendable {
     /// True for an iterator that is not the first and has not thrown yet.
@@ -20,7 +20,7 @@ struct SingleConsumerRole: Sendable {
     mutating func rejectIfSecond() throws {
         guard mustReject else { return }
         mustReject = false
-        throw StoreError.invalidArgument("a Watch has a single consumer: makeAsyncIterator() was called twice")
+        throw StoreError.watchAlreadyConsumed
     }
 }
 

@@ -6,7 +6,7 @@
 /// before the close), on ``cancel()``, or when the consuming `Task` is cancelled. The iterator
 /// keeps the subscription alive; releasing both the `Watch` and its iterator ends it.
 /// A second call to `makeAsyncIterator()` yields an iterator that throws
-/// ``StoreError/invalidArgument(_:)``.
+/// ``StoreError/watchAlreadyConsumed``.
 public final class Watch<Value: Sendable>: AsyncSequence, Sendable {
     /// A change of the watched kind.
     public typealias Element = Event<Value>

@@ -63,6 +63,32 @@ extension CaseContext {
         }
     }
 
+    func singleConsumer() async throws {
+        let kind = "things"
+        try await withStore { store in
+            let watch = try await store.watch(kind)
+            var first = watch.makeAsyncIterator()
+            var second = watch.makeAsyncIterator()
+            do {
+                let event = try await second.next()
+                try expect(false, "a second iterator of one watch to throw StoreError.watchAlreadyConsumed",
+                           saw: "next() returned \(event.map { "\($0.type) \($0.key)" } ?? "nil")")
+            } catch let error as StoreError {
+                try expect(error == .watchAlreadyConsumed,
+                           "a second iterator of one watch to throw StoreError.watchAlreadyConsumed", saw: "\(error)")
+            }
+            let after = try await second.next()
+            try expect(after == nil, "a second iterator to end (nil) after it threw", saw: "an event")
+            let value = ConformanceValue("x", 1)
+            try await store.set(kind, "a", value)
+            let event = try await first.next()  // published already: returns at once
+            try expect(event.map { Change($0) } == Change(.create, "a", value),
+                       "the first iterator to keep receiving events after a second one was rejected",
+                       saw: "\(event.map { "\($0.type) \($0.key)" } ?? "nil")")
+            watch.cancel()
+        }
+    }
+
     func cancelEndsWatch() async throws {
         let kind = "things"
         try await withStore { store in

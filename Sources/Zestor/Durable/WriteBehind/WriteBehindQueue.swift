@@ -38,10 +38,10 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     /// Wakes the flusher thread when work arrives, becomes urgent, or it must stop.
     let doorbell = NSCondition()
 
+    /// `policy` was checked by `DurableStore.open` (``WriteBehindPolicy/check()``).
     init(policy: WriteBehindPolicy, backend: any PersistenceBackend, logger: Logger,
          encode: @escaping @Sendable (Value) throws -> [UInt8]) {
-        self.policy = WriteBehindPolicy(maxDelay: policy.maxDelay, maxBatch: max(1, policy.maxBatch),
-                                        maxPending: max(1, policy.maxPending))
+        self.policy = policy
         self.backend = backend
         self.logger = logger
         self.encode = encode
