@@ -1,6 +1,6 @@
 import Zestor
 
-/// `memory`: a ``MemoryStore`` through its synchronous API.
+/// `memory`: a `MemoryStore` through its synchronous API.
 final class MemorySubject: BenchSubject {
     let store: MemoryStore<BenchValue>
     var name: String { "memory" }

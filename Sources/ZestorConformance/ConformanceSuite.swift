@@ -1,6 +1,6 @@
 public import Zestor
 
-/// The reusable conformance suite every ``Zestor/Store`` must pass.
+/// The reusable conformance suite every `Store` must pass.
 ///
 /// Give it a factory for fresh stores and run its cases from any test framework:
 ///

@@ -1,4 +1,4 @@
-/// One durability rule of a ``Zestor/DurableStore`` over a persistence backend: what one store
+/// One durability rule of a `DurableStore` over a persistence backend: what one store
 /// wrote, a store opened later on the same storage must load exactly.
 ///
 /// Every case runs once per write mode (write-through, then write-behind), each time on a

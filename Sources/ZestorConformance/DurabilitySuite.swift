@@ -1,5 +1,5 @@
-/// The reusable durability suite every ``Zestor/PersistenceBackend`` must pass, run through
-/// ``Zestor/DurableStore``.
+/// The reusable durability suite every `PersistenceBackend` must pass, run through
+/// `DurableStore`.
 ///
 /// Give it a factory for fresh, empty storages (see ``DurableStorage``) and run its cases from
 /// any test framework:

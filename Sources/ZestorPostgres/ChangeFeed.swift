@@ -5,10 +5,10 @@ import Zestor
 
 /// The cross-process change feed of one ``PostgresBackend``: a dedicated listener connection that
 /// `LISTEN`s on `zestor_events` and turns the namespace's new outbox rows written by *other*
-/// backends into ``Zestor/FeedBatch``es.
+/// backends into `FeedBatch`es.
 ///
 /// Threading: the listener connection is created, used and closed only inside one long-running
-/// job on the feed's own ``BlockingExecutor`` thread (a local variable of that job, never shared).
+/// job on the feed's own `BlockingExecutor` thread (a local variable of that job, never shared).
 /// The job waits for the socket with `poll` (at most ``pollInterval``, so that ``stop()`` is seen
 /// promptly), reads notifications, and drains the outbox by id from the last id delivered.
 ///
@@ -17,7 +17,7 @@ import Zestor
 /// listening are delivered too. If the outbox no longer holds them — pruned past the feed's
 /// position while it was cut off for longer than ``PostgresBackend/Options/outboxCursorLiveness``,
 /// which every page read detects — the feed reads every row of `zestor_kv` with the position they
-/// reflect and delivers them as ``Zestor/FeedBatch/resynchronize(_:missedAfter:)``, then goes on
+/// reflect and delivers them as `FeedBatch/resynchronize(_:missedAfter:)`, then goes on
 /// from that position. Lost connections are retried with exponential backoff (``minBackoff`` …
 /// ``maxBackoff``).
 final class ChangeFeed: Sendable {

@@ -50,7 +50,7 @@ public struct OutboxEntry: Sendable, Hashable {
         self.origin = origin
     }
 
-    /// The change as a ``PersistedMutation`` (an upsert with a `nil` value carries `[]`).
+    /// The change as a `PersistedMutation` (an upsert with a `nil` value carries `[]`).
     public var mutation: PersistedMutation {
         switch etype {
         case .upsert: .upsert(PersistedRow(kind: kind, key: key, value: value ?? [], version: version))

@@ -35,7 +35,7 @@ extension PostgresBackend {
             self.outboxCursorLiveness = outboxCursorLiveness
         }
 
-        /// Throws ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` for an option
+        /// Throws `StoreError/outOfRange(parameter:value:requirement:)` for an option
         /// out of its range (checked by ``PostgresBackend/init(url:namespace:options:logger:)``).
         func check() throws(StoreError) {
             try RangeCheck.positive(operationTimeout, "PostgresBackend.Options.operationTimeout")

@@ -3,7 +3,7 @@ public import Zestor
 import Foundation
 import Synchronization
 
-/// A ``PersistenceBackend`` over PostgreSQL, compatible with the Go zestor postgres store:
+/// A `PersistenceBackend` over PostgreSQL, compatible with the Go zestor postgres store:
 /// `zestor_kv(ns_id, kind, key, value BYTEA, version, updated_at)` and `zestor_outbox` with a
 /// trigger that notifies channel `zestor_events` once per statement that appends outbox rows.
 ///
@@ -54,7 +54,7 @@ public final class PostgresBackend: PersistenceBackend {
     ///
     /// Blocks the calling thread while the dedicated threads connect (each bounded by
     /// `options.operationTimeout`). Throws ``PostgresError`` when a connection or the schema
-    /// cannot be made, ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` (before
+    /// cannot be made, `StoreError/outOfRange(parameter:value:requirement:)` (before
     /// connecting) for an option out of its range.
     public init(url: String, namespace: Int64 = 0, options: Options = .init(),
                 logger: Logger = Logger(label: "zestor.postgres")) throws {
@@ -120,7 +120,7 @@ public final class PostgresBackend: PersistenceBackend {
     /// ``origin``: a batch that committed returns its report (logged at warning); one that did
     /// not throws the connection failure. While the server is unreachable it retries for up to
     /// ``Options/operationTimeout``; a commit whose outcome is still unknown then, throws
-    /// ``Zestor/CommitOutcomeUnknown``. ``CommitReport/position`` is the commit's largest outbox id.
+    /// `CommitOutcomeUnknown`. `CommitReport/position` is the commit's largest outbox id.
     @discardableResult
     public func commit(_ mutations: [PersistedMutation]) async throws -> CommitReport {
         try await writer.run { try $0.commit(mutations) }
@@ -156,7 +156,7 @@ public final class PostgresBackend: PersistenceBackend {
     /// in between is missed, and after a lost connection it reconnects with backoff and catches
     /// up from the last id delivered. When the outbox rows it has not read were pruned meanwhile
     /// (it was cut off for longer than ``Options/outboxCursorLiveness``), it reads every row
-    /// instead and delivers them as ``Zestor/FeedBatch/resynchronize(_:missedAfter:)``. Every call
+    /// instead and delivers them as `FeedBatch/resynchronize(_:missedAfter:)`. Every call
     /// returns the same single-consumer stream, which ends when the backend closes.
     public func externalChanges() -> AsyncStream<FeedBatch>? {
         let (url, namespace, origin, options, logger) = (url, namespace, origin, options, logger)

@@ -7,7 +7,7 @@ import Foundation
 /// connection is opened, used and closed only on its own dedicated thread (`ConnectionThread`,
 /// or the change feed's listener thread). Every call here blocks in libpq.
 ///
-/// Every statement that carries values goes through ``execute(_:_:)`` (`PQexecParams`, binary
+/// Every statement that carries values goes through ``execute(_:_:prepared:)`` (`PQexecParams`, binary
 /// parameters, binary results); ``executeScript(_:)`` is for fixed SQL without any input (schema).
 final class PostgresConnection {
     /// The open handle; `nil` once closed.

@@ -3,7 +3,7 @@ import Logging
 import Zestor
 
 extension PostgresSession {
-    /// How ``commit(_:)`` sends a batch.
+    /// How ``commit(_:strategy:)`` sends a batch.
     enum CommitStrategy: Sendable {
         /// One multi-row statement (``PostgresSessionSQL/applyRun``) per run of distinct keys.
         case multiRow
@@ -30,7 +30,7 @@ extension PostgresSession {
     /// settles it (``settleAfterConnectionLoss(_:after:cause:)``), retrying to reconnect for up to
     /// ``PostgresBackend/Options/operationTimeout``: it returns the report of a batch that
     /// committed, rethrows the original error when it did not, and throws
-    /// ``Zestor/CommitOutcomeUnknown`` when that cannot be found out in time. An SQL error with
+    /// `CommitOutcomeUnknown` when that cannot be found out in time. An SQL error with
     /// the session intact surely rolled back and is rethrown as is.
     func commit(_ mutations: [PersistedMutation], strategy: CommitStrategy = .multiRow) throws -> CommitReport {
         try prepareConnection()
@@ -49,7 +49,7 @@ extension PostgresSession {
     }
 
     /// Sends `mutations` as one transaction (see ``commit(_:strategy:)``); returns the report —
-    /// its ``CommitReport/position`` the largest outbox id the statements wrote (`nil` when none).
+    /// its `CommitReport/position` the largest outbox id the statements wrote (`nil` when none).
     private func send(_ mutations: [PersistedMutation], strategy: CommitStrategy)
         throws -> (report: CommitReport, largestOutboxID: Int64?) {
         var report = CommitReport()

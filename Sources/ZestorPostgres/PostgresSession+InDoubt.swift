@@ -27,7 +27,7 @@ extension PostgresSession {
     /// ``PostgresBackend/Options/operationTimeout`` has passed since the loss: a server that
     /// crashed and restarts within that time is asked once it accepts connections again. Returns
     /// the report when the batch committed; rethrows `cause` when it did not (nothing happened, a
-    /// retry is a plain retry); throws ``Zestor/CommitOutcomeUnknown`` when the rows do not match
+    /// retry is a plain retry); throws `CommitOutcomeUnknown` when the rows do not match
     /// or the server stayed unreachable. Unless it committed, ``lastOwnOutboxID`` becomes unknown:
     /// the next commit re-reads the high-water mark rather than trust a bound around a
     /// transaction of unknown fate.

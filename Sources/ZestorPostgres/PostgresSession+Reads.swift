@@ -3,7 +3,7 @@ import Zestor
 /// Reads of `zestor_kv` together with the position in the namespace's commit order they reflect.
 extension PostgresSession {
     /// Every row of the namespace and the position they reflect, read by one statement (one
-    /// consistent snapshot): every commit up to ``PersistedRows/position`` and none after it.
+    /// consistent snapshot): every commit up to `PersistedRows/position` and none after it.
     func loadAll() throws -> PersistedRows {
         try prepareConnection()
         return try Self.positionedRows(connection.execute(PostgresSessionSQL.selectAll, [.int64(namespace)]))

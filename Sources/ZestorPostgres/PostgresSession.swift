@@ -9,7 +9,7 @@ import Zestor
 /// `+Reads` (bulk and keyed loads) and `+Outbox` (the change log, reader cursors and pruning).
 ///
 /// Everything here blocks in libpq. In ``PostgresBackend`` each instance — its connection — is
-/// created, used and closed only on its `ConnectionThread`'s thread (``ThreadConfined``).
+/// created, used and closed only on its `ConnectionThread`'s thread (`ThreadConfined`).
 ///
 /// A broken connection (server restart, network loss) is reset at the start of the next call;
 /// the call that saw it break throws and is never retried here. A commit whose reply was lost

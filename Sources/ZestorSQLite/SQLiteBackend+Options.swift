@@ -44,7 +44,7 @@ extension SQLiteBackend {
             self.journalMode = journalMode
         }
 
-        /// Throws ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` for an option
+        /// Throws `StoreError/outOfRange(parameter:value:requirement:)` for an option
         /// out of its range (checked by ``SQLiteBackend/init(path:options:logger:)``).
         func check() throws(StoreError) {
             try RangeCheck.nonNegative(busyTimeout, "SQLiteBackend.Options.busyTimeout")

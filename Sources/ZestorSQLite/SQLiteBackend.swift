@@ -1,7 +1,7 @@
 public import Logging
 public import Zestor
 
-/// A ``PersistenceBackend`` over one SQLite database file, compatible with the Go zestor sqlite
+/// A `PersistenceBackend` over one SQLite database file, compatible with the Go zestor sqlite
 /// store's `zestor_kv(kind, key, value BLOB, version, updated_at)` table.
 ///
 /// Threading: the backend owns one dedicated writer thread (`ConnectionThread`) and one
@@ -29,7 +29,7 @@ public final class SQLiteBackend: PersistenceBackend {
     ///
     /// Blocks the calling thread while the writer thread opens and configures the connection
     /// (which may wait up to `options.busyTimeout` for another connection's lock). Throws
-    /// ``Zestor/StoreError/outOfRange(parameter:value:requirement:)`` for an option out of its
+    /// `StoreError/outOfRange(parameter:value:requirement:)` for an option out of its
     /// range, ``SQLiteError`` when the database cannot be opened.
     public init(path: String, options: Options = .init(), logger: Logger = Logger(label: "zestor.sqlite")) throws {
         try options.check()

@@ -4,7 +4,7 @@ import CSQLite
 /// A thin owner of one `sqlite3*` handle: open, configure, execute, prepare, close.
 ///
 /// Opened with `SQLITE_OPEN_NOMUTEX` and therefore not thread-safe: it must be used by one thread
-/// at a time. In ``SQLiteBackend`` that is always the writer thread (see ``BlockingExecutor``).
+/// at a time. In ``SQLiteBackend`` that is always the writer thread (see `BlockingExecutor`).
 /// Extended result codes are on, so the codes SQLite returns are extended ones.
 final class SQLiteConnection {
     /// The open handle; `nil` once closed.

@@ -6,7 +6,7 @@ import Zestor
 /// and transactional commit.
 ///
 /// Everything here blocks in libsqlite3. In ``SQLiteBackend`` the table — its connection and its
-/// statements — is created, used and closed only on the writer thread (``ThreadConfined``).
+/// statements — is created, used and closed only on the writer thread (`ThreadConfined`).
 final class SQLiteSession {
     private let connection: SQLiteConnection
     let logger: Logger

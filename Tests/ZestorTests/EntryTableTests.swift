@@ -27,6 +27,7 @@ struct EntryTableTests {
                 }
                 model[name] = step
             }
+            if step % 500 == 0 { table._checkInvariants() }
             if step % 5_000 == 0 {
                 #expect(table.count == model.count)
             }
@@ -69,7 +70,9 @@ struct EntryTableTests {
             default:
                 #expect(table[entryKey]?.value == model[entryKey.key])
             }
+            if step % 200 == 0 { table._checkInvariants() }
         }
+        table._checkInvariants()
         #expect(table.count == model.count)
         for number in 0..<700 as Range<UInt64> {
             #expect(table[key(number)]?.value == model["k\(number)"])
@@ -97,8 +100,19 @@ struct EntryTableTests {
         for index in 0..<1_000 { table.insertNew(Self.key("k\(index)"), Entry(value: index, version: 1)) }
         for index in stride(from: 999, through: 0, by: -1) { #expect(table.remove(Self.key("k\(index)"))?.value == index) }
         #expect(table.isEmpty)
+        table._checkInvariants()
         #expect(table.remove(Self.key("k1")) == nil)
         table.insertNew(Self.key("again"), Entry(value: 7, version: 1))
         #expect(table[Self.key("again")]?.value == 7)
+    }
+
+    /// The invariant check is real: a table whose count disagrees with its slots traps.
+    @Test func invariantCheckCatchesAWrongCount() async {
+        await #expect(processExitsWith: .failure) {
+            var table = EntryTable<Int>()
+            for index in 0..<10 { table.insertNew(EntryTableTests.key("k\(index)"), Entry(value: index, version: 1)) }
+            table.storage!.header.count += 1
+            table._checkInvariants()
+        }
     }
 }

@@ -86,6 +86,9 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     /// threads, one per core) with its persisted version.
     ///
     /// - Parameters:
+    ///   - backend: where the rows are stored; the store owns it from now on and closes it.
+    ///   - mode: when a write becomes durable (``WriteMode``); default write-through.
+    ///   - options: change detection and per-kind validators, as for ``MemoryStore``.
     ///   - codec: how values are stored.
     ///   - undecodableRows: `.fail` (default) makes `open` throw
     ///     ``StoreError/undecodableRow(kind:key:reason:)`` without modifying anything;

@@ -15,7 +15,7 @@ final class KeyGate: Sendable {
     /// Held keys and their waiters, under one mutex.
     private let held = Locked<[Key: [CheckedContinuation<Void, Never>]]>([:])
 
-    /// Waits until the caller holds `key`. Pair with ``release(_:)``.
+    /// Waits until the caller holds `key`. Pair with ``release(_:)-(Key)``.
     func acquire(_ key: Key) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = held.withLock { held -> Bool in
@@ -30,7 +30,7 @@ final class KeyGate: Sendable {
         }
     }
 
-    /// Acquires several keys without deadlock (in sorted order). Pair with ``release(_:)``.
+    /// Acquires several keys without deadlock (in sorted order). Pair with ``release(_:)-([Key])``.
     func acquire(_ keys: [Key]) async {
         for key in keys.sorted() { await acquire(key) }
     }

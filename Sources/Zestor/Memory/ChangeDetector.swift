@@ -45,7 +45,11 @@ enum ChangeDetector<Value: Sendable>: Sendable {
     @inlinable
     static func equal<E: Equatable>(_: E.Type, _ lhs: UnsafePointer<Value>, _ rhs: UnsafePointer<Value>) -> Bool {
         // Read as `pointee`, the values would still be copied: `inout` hands their addresses on.
-        // Neither is written.
+        // Why `UnsafeMutableRawPointer(mutating:)` is sound: both pointers come from
+        // `withUnsafePointer(to:)` on live values in `isEquivalent`, valid for this whole call;
+        // `Value == E` (``init(_:)`` found the conformance on `Value` itself), so binding the
+        // memory to `E` reinterprets nothing; and `==` takes its operands borrowed, so the
+        // `inout` access never writes: the "mutable" pointers are never written through.
         equalInPlace(&UnsafeMutableRawPointer(mutating: lhs).assumingMemoryBound(to: E.self).pointee,
                      &UnsafeMutableRawPointer(mutating: rhs).assumingMemoryBound(to: E.self).pointee)
     }

@@ -47,6 +47,12 @@ struct EntryKey: Hashable, Sendable {
     /// again is wasted work: a cheap multiply-xorshift mix with the dictionary's seed suffices
     /// (the seed keeps bucket order different between dictionaries, which avoids quadratic
     /// behaviour when one is copied into another).
+    ///
+    /// `_rawHashValue(seed:)` is an underscored, non-public requirement of `Hashable` (its default
+    /// implementation runs `hash(into:)` through a seeded `Hasher`). Only `Dictionary` and `Set`
+    /// keyed by `EntryKey` call it. Were it renamed or removed, this method would stop being
+    /// called (it is not marked as an override), and those dictionaries would fall back to
+    /// `hash(into:)`, which feeds the same `hash`: still correct, one SipHash round slower.
     @inlinable
     func _rawHashValue(seed: Int) -> Int {
         var mixed = UInt64(UInt(bitPattern: hash)) ^ UInt64(UInt(bitPattern: seed))

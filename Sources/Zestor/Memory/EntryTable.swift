@@ -1,6 +1,11 @@
 /// The entries of one kind in one shard: an open-addressing hash table (linear probing,
-/// backward-shift deletion, power-of-two capacity, at most 3/4 full) with copy-on-write value
-/// semantics, keyed by ``EntryKey``.
+/// backward-shift deletion, power-of-two capacity, at most ``EntryTableStorage/maxLoad`` — 4/5 —
+/// full) with copy-on-write value semantics, keyed by ``EntryKey``. Buckets come from the low
+/// bits of the key's hash; the shard took the top bits (``ShardBuffer/index(for:)``).
+///
+/// Invariants (checked by ``_checkInvariants()`` in tests and debug builds): `count` equals the
+/// number of occupied slots; every occupied slot is reachable from its home bucket without
+/// crossing an empty slot (no probe gaps); the load stays within ``EntryTableStorage/maxLoad``.
 ///
 /// Why not `Dictionary`: a dictionary keeps keys and values in two arrays (two cache misses per
 /// lookup) and rehashes every key it is given. Here a slot holds the precomputed hash, the key
@@ -39,7 +44,13 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
     @inlinable
     subscript(key: EntryKey) -> Entry<Value>? {
         if case .none = storage { return nil }
-        // The table outlives this call, so its storage needs no retain while it is probed.
+        // Proof the storage needs no retain while it is probed: `self` (the caller's table, read
+        // under its shard's lock) holds a strong reference for the whole call, and nothing in the
+        // closure can release it (the lock keeps writers out; the probe only reads).
+        // `_withUnsafeGuaranteedRef` is underscored, non-public stdlib API (used by
+        // swift-collections and swift-nio for this): if it changed or went away, this would stop
+        // compiling — not misbehave — and the fix is a plain `storage.unsafelyUnwrapped` (one
+        // retain/release pair more per lookup).
         return Unmanaged.passUnretained(storage.unsafelyUnwrapped)._withUnsafeGuaranteedRef { storage in
             guard let slot = storage.slot(of: key) else { return nil }
             return storage.entry(at: slot)
@@ -83,7 +94,7 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
             if reservingOneMore { storage = Storage.create(capacity: Storage.minimumCapacity) }
             return
         }
-        if reservingOneMore && (current.header.count &+ 1) &* 5 > current.header.capacity &* 4 {
+        if reservingOneMore && !Storage.fits(current.header.count &+ 1, capacity: current.header.capacity) {
             storage = current.copy(capacity: current.header.capacity &* 2)
         } else if !isUnique {
             storage = current.copy(capacity: current.header.capacity)
@@ -177,7 +188,18 @@ struct EntrySlot<Value: Sendable> {
 /// hold a nil item), so copying and deinitializing are uniform.
 @usableFromInline
 final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, EntrySlot<Value>> {
+    /// The capacity of a table's first storage (a power of two).
     @usableFromInline static var minimumCapacity: Int { 16 }
+    /// The highest fraction of slots in use: an insertion that would exceed it doubles the
+    /// capacity first. 4/5 keeps linear-probing runs short (about 3 probes per miss) while the
+    /// table stays dense.
+    @usableFromInline static var maxLoad: (numerator: Int, denominator: Int) { (4, 5) }
+
+    /// Whether `count` entries fit in `capacity` slots within ``maxLoad``.
+    @inlinable @inline(__always)
+    static func fits(_ count: Int, capacity: Int) -> Bool {
+        count &* maxLoad.denominator <= capacity &* maxLoad.numerator
+    }
 
     @inlinable
     static func create(capacity: Int) -> EntryTableStorage<Value> {

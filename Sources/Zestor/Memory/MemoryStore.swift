@@ -45,8 +45,8 @@ public final class MemoryStore<Value: Sendable>: Store {
 
     // MARK: - Shared helpers
 
-    /// The shard owning a key whose (kind, key) hash is `hash`: the top bits pick the stripe,
-    /// leaving the low bits (the ones dictionaries use) independent of it.
+    /// The shard owning a key whose hash (``EntryKey/hash(of:)``, of the key alone) is `hash`:
+    /// the top bits pick the stripe, leaving the low bits (the ones the tables use) independent of it.
     @inlinable @inline(__always)
     func shard(for hash: Int) -> Shard<Value> {
         shards[shards.index(for: hash)]

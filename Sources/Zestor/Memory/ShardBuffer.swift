@@ -29,7 +29,8 @@ final class ShardBuffer<Value: Sendable>: RandomAccessCollection, @unchecked Sen
             let block = base + index * Shard<Value>.stride
             let lock = block.bindMemory(to: pthread_rwlock_t.self, capacity: 1)
             lock.initialize(to: pthread_rwlock_t())
-            precondition(pthread_rwlock_init(lock, nil) == 0, "pthread_rwlock_init failed")
+            let rc = pthread_rwlock_init(lock, nil)
+            precondition(rc == 0, "pthread_rwlock_init failed: \(rc)")
             (block + Shard<Value>.tablesOffset).bindMemory(to: ContiguousArray<KindTable<Value>>.self, capacity: 1)
                 .initialize(to: [])
             (block + Shard<Value>.kindIndexOffset).bindMemory(to: [String: Int].self, capacity: 1)
@@ -41,7 +42,9 @@ final class ShardBuffer<Value: Sendable>: RandomAccessCollection, @unchecked Sen
         for index in 0..<count {
             let block = base + index * Shard<Value>.stride
             let shard = Shard<Value>(base: block)
-            pthread_rwlock_destroy(shard.lock)
+            // No lock is held: the store owning this buffer is being destroyed.
+            let rc = pthread_rwlock_destroy(shard.lock)
+            precondition(rc == 0, "pthread_rwlock_destroy failed: \(rc)")
             (block + Shard<Value>.tablesOffset).assumingMemoryBound(to: ContiguousArray<KindTable<Value>>.self).deinitialize(count: 1)
             (block + Shard<Value>.kindIndexOffset).assumingMemoryBound(to: [String: Int].self).deinitialize(count: 1)
         }
@@ -57,8 +60,9 @@ final class ShardBuffer<Value: Sendable>: RandomAccessCollection, @unchecked Sen
         Shard(base: base + index &* Shard<Value>.stride)
     }
 
-    /// The stripe owning a (kind, key) hash: its top bits, leaving the low bits (the ones the
-    /// tables' buckets use) independent of the stripe.
+    /// The stripe owning a key's hash (``EntryKey/hash(of:)``, of the key alone, not the kind):
+    /// its top bits, leaving the low bits (the ones the tables' buckets use) independent of the
+    /// stripe.
     @inlinable @inline(__always)
     func index(for hash: Int) -> Int {
         Int(truncatingIfNeeded: UInt(bitPattern: hash) >> UInt(shift))

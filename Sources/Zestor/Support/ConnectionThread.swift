@@ -19,7 +19,9 @@ package final class ConnectionThread<Connection>: Sendable {
     /// Starts the thread (named `name`) and runs `open` there, blocking the calling thread until
     /// it returns. When `open` throws, the thread is stopped and the error rethrown.
     /// - Parameters:
+    ///   - name: the thread's name (shown by debuggers and `top -H`).
     ///   - closedError: thrown by every call once the connection is closed.
+    ///   - open: opens the connection, on the thread.
     ///   - close: closes the connection, on the thread; run by ``close()`` or, for a connection
     ///     its owner never closed, at deinit (its error then ignored).
     package init(name: String, closedError: any Error,

@@ -25,15 +25,21 @@ package final class Locked<State>: @unchecked Sendable {
     }
 
     deinit {
-        pthread_mutex_destroy(mutex)
+        // Nobody holds the lock: `self` is being destroyed, so no `withLock` can be running.
+        let rc = pthread_mutex_destroy(mutex)
+        precondition(rc == 0, "pthread_mutex_destroy failed: \(rc)")
         mutex.deinitialize(count: 1)
         mutex.deallocate()
     }
 
     /// Runs `body` with exclusive access to the state.
     package func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        let locked = pthread_mutex_lock(mutex)
+        precondition(locked == 0, "pthread_mutex_lock failed: \(locked)")
+        defer {
+            let unlocked = pthread_mutex_unlock(mutex)
+            precondition(unlocked == 0, "pthread_mutex_unlock failed: \(unlocked)")
+        }
         return try body(&state)
     }
 }

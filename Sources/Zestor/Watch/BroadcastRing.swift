@@ -218,7 +218,7 @@ struct RingCells<Value: Sendable>: @unchecked Sendable {
         return outcome
     }
 
-    /// Whether reading `sequence` would return something other than ``RingRead/notYet``.
+    /// Whether reading `sequence` would return something other than ``RingBatchEnd/notYet``.
     /// Sequentially consistent, so it pairs with a writer's stamp store (see ``WatchHub``).
     @inlinable
     func isSettled(_ sequence: UInt64) -> Bool {

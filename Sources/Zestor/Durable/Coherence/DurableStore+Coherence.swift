@@ -171,7 +171,7 @@ extension DurableStore {
     /// Makes memory equal to `snapshot` — every stored row at `snapshot.position`, read by the feed
     /// after it found that changes after `missedAfter` were pruned before it could read them.
     ///
-    /// Decodes the rows on dedicated threads (like ``open``), finds the keys whose memory differs
+    /// Decodes the rows on dedicated threads (like ``open(backend:mode:options:codec:undecodableRows:logger:)``), finds the keys whose memory differs
     /// without holding any lock for long, then repairs each under its gate: one event per differing
     /// key, none for the others. Readers are served from memory throughout; local writes keep
     /// their order per key (they hold the same gates) and win when they committed after the
