@@ -18,13 +18,12 @@ import Zestor
 /// position while it was cut off for longer than ``PostgresBackend/Options/outboxCursorLiveness``,
 /// which every page read detects — the feed reads every row of `zestor_kv` with the position they
 /// reflect and delivers them as `FeedBatch/resynchronize(_:missedAfter:)`, then goes on
-/// from that position. Lost connections are retried with exponential backoff (``minBackoff`` …
-/// ``maxBackoff``).
+/// from that position. Lost connections are retried with ``reconnectBackoff``.
 final class ChangeFeed: Sendable {
     static let pollInterval: Int32 = 100  // milliseconds
     static let drainLimit = 1_000
-    static let minBackoff: Duration = .milliseconds(50)
-    static let maxBackoff: Duration = .seconds(5)
+    /// The pauses between two attempts to reconnect: 50 ms doubling to 5 s.
+    static let reconnectBackoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5))
     static let safetyDrainInterval: Duration = .seconds(5)
 
     /// The batches, oldest first. Single consumer; ends after ``stop()``.
@@ -109,12 +108,12 @@ private final class Listener: @unchecked Sendable {
             session = nil
             continuation.finish()
         }
-        var backoff = ChangeFeed.minBackoff
+        var backoff = ChangeFeed.reconnectBackoff
         while !stopped.isSet {
             do {
                 if session == nil || session?.isBroken == true || session?.resetCount != listeningSession {
                     try connect()
-                    backoff = ChangeFeed.minBackoff
+                    backoff.reset()
                 }
                 // A drain every safetyDrainInterval even without notification: cheap insurance.
                 if try waitForNotifications() || ContinuousClock.now - lastDrain > ChangeFeed.safetyDrainInterval {
@@ -122,10 +121,9 @@ private final class Listener: @unchecked Sendable {
                 }
             } catch {
                 logger.warning("change feed: PostgreSQL listener failed; retrying", metadata: [
-                    "namespace": "\(namespace)", "error": "\(error)", "retryIn": "\(backoff)",
+                    "namespace": "\(namespace)", "error": "\(error)", "retryIn": "\(backoff.current)",
                 ])
-                sleep(backoff)
-                backoff = min(backoff * 2, ChangeFeed.maxBackoff)
+                sleep(backoff.next())
             }
         }
     }

@@ -15,15 +15,14 @@ extension PostgresSession {
         case unrecognized
     }
 
-    /// The first pause between two attempts to settle a commit, doubling up to ``maxSettleBackoff``.
-    static var minSettleBackoff: Duration { .milliseconds(50) }
-    static var maxSettleBackoff: Duration { .seconds(1) }
+    /// The pauses between two attempts to settle a commit: 50 ms doubling to 1 s.
+    static var settleBackoff: Backoff { Backoff(initial: .milliseconds(50), maximum: .seconds(1)) }
 
     /// Settles a commit of `mutations` that lost its connection while ``lastOwnOutboxID`` (or the
     /// high-water mark) was `lowerBound`, and logs the outcome at warning.
     ///
     /// Retries ``resolveInDoubtCommit(_:after:)`` — reconnecting each time — with backoff
-    /// (``minSettleBackoff`` doubling to ``maxSettleBackoff``) until it answers or
+    /// (``settleBackoff``) until it answers or
     /// ``PostgresBackend/Options/operationTimeout`` has passed since the loss: a server that
     /// crashed and restarts within that time is asked once it accepts connections again. Returns
     /// the report when the batch committed; rethrows `cause` when it did not (nothing happened, a
@@ -35,7 +34,7 @@ extension PostgresSession {
                                    cause: PostgresError) throws -> CommitReport {
         let metadata: Logger.Metadata = ["namespace": "\(namespace)", "mutations": "\(mutations.count)", "cause": "\(cause)"]
         let deadline = ContinuousClock.now + options.operationTimeout
-        var backoff = Self.minSettleBackoff
+        var backoff = Self.settleBackoff
         var attempts = 0
         while true {
             attempts += 1
@@ -43,14 +42,13 @@ extension PostgresSession {
             do {
                 resolution = try resolveInDoubtCommit(mutations, after: lowerBound)
             } catch {
-                if (error as? PostgresError) == .backendClosed || ContinuousClock.now + backoff > deadline {
+                if (error as? PostgresError) == .backendClosed || ContinuousClock.now + backoff.current > deadline {
                     lastOwnOutboxID = nil
                     logger.warning("commit outcome unknown after connection loss; cannot find it out",
                                    metadata: metadata.merging(["error": "\(error)", "attempts": "\(attempts)"]) { $1 })
                     throw CommitOutcomeUnknown(cause: cause)
                 }
-                Thread.sleep(forTimeInterval: backoff.inSeconds)
-                backoff = min(backoff * 2, Self.maxSettleBackoff)
+                Thread.sleep(forTimeInterval: backoff.next().inSeconds)
                 continue
             }
             switch resolution {

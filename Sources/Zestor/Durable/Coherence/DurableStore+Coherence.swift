@@ -100,33 +100,33 @@ extension DurableStore {
         if coherence.markInDoubt(keys, afterCommit: afterCommit) { startResolver() }
     }
 
-    /// Reconciles the keys in doubt until none is left, retrying with backoff (25 ms doubling to
-    /// ``resolverMaxBackoff``) while the storage does not answer. Stops when the store closes.
+    /// Reconciles the keys in doubt until none is left, retrying with ``resolverBackoff`` while
+    /// the storage does not answer. Stops when the store closes.
     private func startResolver() {
         Task.detached { [self] in
-            var backoff = Duration.milliseconds(25)
+            var backoff = Self.resolverBackoff
             while let keys = coherence.nextInDoubt() {
                 if isClosing { return }
                 await gate.acquire(keys)
                 do {
                     try await reconcileHeld(keys)
                     gate.release(keys)
-                    backoff = .milliseconds(25)
+                    backoff.reset()
                 } catch {
                     gate.release(keys)
                     if isClosing { return }
                     logger.debug("cannot reconcile keys in doubt yet; retrying", metadata: [
-                        "keys": "\(keys.count)", "error": "\(error)", "retryIn": "\(backoff)",
+                        "keys": "\(keys.count)", "error": "\(error)", "retryIn": "\(backoff.current)",
                     ])
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, Self.resolverMaxBackoff)
+                    try? await Task.sleep(for: backoff.next())
                 }
             }
         }
     }
 
-    /// The longest pause between two attempts to reconcile keys in doubt.
-    static var resolverMaxBackoff: Duration { .seconds(1) }
+    /// The pauses between two attempts to reconcile keys in doubt: 25 ms doubling to 1 s, so keys
+    /// are settled within about a second of the storage answering again.
+    static var resolverBackoff: Backoff { Backoff(initial: .milliseconds(25), maximum: .seconds(1)) }
 
     /// Makes `key`'s memory equal to the stored `row` (`nil`: no row) read at `position`, unless
     /// memory shows a commit after that position. The caller holds the key's gate. Returns whether

@@ -3,6 +3,9 @@ import Foundation
 /// The flusher: a dedicated thread that waits for work, lets a batch gather, encodes and commits
 /// it, and returns a failed batch to the backlog to retry it with backoff.
 extension WriteBehindQueue {
+    /// The pauses before retrying a failed commit: 25 ms doubling to 5 s.
+    static var retryBackoff: Backoff { Backoff(initial: .milliseconds(25), maximum: .seconds(5)) }
+
     /// Starts the flusher on a dedicated thread.
     func start() {
         let thread = Thread { [self] in runFlusher() }
@@ -107,7 +110,7 @@ extension WriteBehindQueue {
             logger.warning("write-behind commit failed; will retry", metadata: [
                 "error": "\(error)", "attempt": "\(failures)", "pending": "\(status.pending)",
             ])
-            pause(.milliseconds(min(5_000, 25 << min(failures, 8))))
+            pause(Self.retryBackoff.pause(afterFailures: failures))
         }
     }
 
