@@ -1,7 +1,7 @@
 public import ArgumentParser
 import Foundation
 
-/// `zestor bench`: the fixed workloads of BENCHMARKS.md on MemoryStore and its baselines, and on
+/// `zestor bench`: the fixed workloads of Benchmarks/README.md on MemoryStore and its baselines, and on
 /// request the durable workloads on DurableStore over SQLite and (with `--postgres`) PostgreSQL.
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(

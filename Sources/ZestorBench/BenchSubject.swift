@@ -1,7 +1,7 @@
 /// A key-value map measured by `zestor bench`. Workload loops are generic over the subject, so
 /// each subject's calls are specialized and inlined (no existential dispatch per operation).
 protocol BenchSubject: AnyObject, Sendable {
-    /// The subject name printed in results (fixed by BENCHMARKS.md).
+    /// The subject name printed in results (fixed by Benchmarks/README.md).
     var name: String { get }
     /// Whether the subject may be driven by more than one thread.
     var isThreadSafe: Bool { get }

@@ -1,4 +1,4 @@
-/// The value every benchmark stores (fixed by BENCHMARKS.md).
+/// The value every benchmark stores (fixed by Benchmarks/README.md).
 struct BenchValue: Codable, Equatable, Sendable {
     var name: String
     var n: Int

@@ -1,4 +1,4 @@
-/// The fixed memory workloads of BENCHMARKS.md.
+/// The fixed memory workloads of Benchmarks/README.md.
 enum Workload: String, CaseIterable, Sendable {
     case getHit = "get_hit"
     case getMiss = "get_miss"
@@ -10,7 +10,7 @@ enum Workload: String, CaseIterable, Sendable {
     case list = "list_100k"
     case count = "count"
 
-    /// The thread counts the workload runs with (BENCHMARKS.md).
+    /// The thread counts the workload runs with (Benchmarks/README.md).
     var threadCounts: [Int] {
         switch self {
         case .setInsert, .setWithWatcher, .fanout: [1]

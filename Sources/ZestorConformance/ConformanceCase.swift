@@ -1,4 +1,4 @@
-/// One rule of the store contract (DESIGN.md, "Semantics every Store must honour").
+/// One rule of the store contract (Documentation/Architecture.md, "The contract").
 ///
 /// Cases marked *racy* repeat ``ConformanceSuite/rounds`` times with concurrent writers.
 public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvertible {

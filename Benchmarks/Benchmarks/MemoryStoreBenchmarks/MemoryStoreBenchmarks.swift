@@ -1,7 +1,7 @@
 import Benchmark
 import Zestor
 
-/// The value of BENCHMARKS.md.
+/// The value of Benchmarks/README.md.
 struct BenchValue: Codable, Equatable, Sendable {
     var name: String
     var n: Int

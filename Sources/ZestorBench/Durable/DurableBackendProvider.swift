@@ -3,7 +3,7 @@ import Zestor
 /// A database the durable workloads run against (SQLite, PostgreSQL). Its subjects are
 /// named `<name>_through` and `<name>_behind`, its raw baseline `<name>_raw`.
 protocol DurableBackendProvider: Sendable {
-    /// `sqlite` or `postgres` (fixed by BENCHMARKS.md).
+    /// `sqlite` or `postgres` (fixed by Benchmarks/README.md).
     var name: String { get }
 
     /// A backend over fresh, empty storage of its own, named after `label` (one per subject).

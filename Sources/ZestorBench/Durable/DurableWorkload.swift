@@ -1,4 +1,4 @@
-/// The durable workloads of BENCHMARKS.md, selected by these names in `--workload` (or all by
+/// The durable workloads of Benchmarks/README.md, selected by these names in `--workload` (or all by
 /// `--durable`). They write to databases (SQLite files, PostgreSQL with `--postgres`) and are not run by
 /// default.
 enum DurableWorkload: String, CaseIterable, Sendable {

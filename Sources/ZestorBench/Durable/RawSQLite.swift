@@ -14,7 +14,7 @@ final class RawSQLite {
         var description: String { "SQLite error \(code): \(message) (\(sql))" }
     }
 
-    /// The upsert of BENCHMARKS.md's `sqlite_raw`; parameters kind, key, value, version, updated_at.
+    /// The upsert of Benchmarks/README.md's `sqlite_raw`; parameters kind, key, value, version, updated_at.
     static let upsertSQL = """
         INSERT INTO zestor_kv(kind,key,value,version,updated_at) VALUES(?,?,?,?,?) \
         ON CONFLICT(kind,key) DO UPDATE SET value=excluded.value, version=excluded.version, \
