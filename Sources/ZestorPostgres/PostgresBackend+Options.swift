@@ -22,7 +22,8 @@ extension PostgresBackend {
         /// How long a change feed's cursor keeps the outbox rows it has not read from being pruned
         /// after it last refreshed it (a live feed refreshes it on every drain, at least every few
         /// seconds). A store cut off for longer may find its rows pruned: its feed then detects the
-        /// gap and resynchronizes its memory from `zestor_kv`. Greater than zero. Default 5 minutes.
+        /// gap and resynchronizes its memory from `zestor_kv`. Zero or more (zero: cursors never hold
+        /// rows back). Default 5 minutes.
         public var outboxCursorLiveness: Duration
 
         public init(operationTimeout: Duration = .seconds(30), poolSize: Int = 1,
@@ -42,7 +43,7 @@ extension PostgresBackend {
             try RangeCheck.atLeast(1, poolSize, "PostgresBackend.Options.poolSize")
             try RangeCheck.nonNegative(outboxRetention, "PostgresBackend.Options.outboxRetention")
             try RangeCheck.nonNegative(outboxPruneInterval, "PostgresBackend.Options.outboxPruneInterval")
-            try RangeCheck.positive(outboxCursorLiveness, "PostgresBackend.Options.outboxCursorLiveness")
+            try RangeCheck.nonNegative(outboxCursorLiveness, "PostgresBackend.Options.outboxCursorLiveness")
         }
 
         /// ``operationTimeout`` in whole milliseconds (checked positive), at least 1 (0 would

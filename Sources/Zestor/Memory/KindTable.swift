@@ -10,9 +10,9 @@
 /// maintains the entry, its version and the watch publication together.
 ///
 /// **The policy seam.** Per-kind policies that must see every change of an entry (expiry,
-/// eviction, secondary indexes) plug into those three functions and nowhere else, as an optional
-/// per-kind state stored here: a kind without a policy pays one `nil` check per write, and reads
-/// stay untouched.
+/// eviction, secondary indexes — none exists yet) are to plug into those three functions and
+/// nowhere else, as optional per-kind state stored here, so that a kind without a policy pays
+/// one `nil` check per write and its reads stay untouched.
 @usableFromInline
 struct KindTable<Value: Sendable> {
     @usableFromInline let kind: String
