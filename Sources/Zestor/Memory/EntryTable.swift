@@ -28,7 +28,7 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
 
     /// The number of entries.
     @inlinable
-    var count: Int { storage?.header.count ?? 0 }
+    var count: Int { storage?.entryCount ?? 0 }
 
     @inlinable
     var isEmpty: Bool { count == 0 }
@@ -64,7 +64,7 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Replaces the entry in an occupied slot (found by ``slot(of:)`` on this table).
-    @inlinable
+    @inlinable @inline(__always)
     mutating func replaceEntry(atSlot slot: Int, with entry: Entry<Value>) {
         makeUnique()
         storage.unsafelyUnwrapped.replaceEntry(at: slot, with: entry)
@@ -94,10 +94,10 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
             if reservingOneMore { storage = Storage.create(capacity: Storage.minimumCapacity) }
             return
         }
-        if reservingOneMore && !Storage.fits(current.header.count &+ 1, capacity: current.header.capacity) {
-            storage = current.copy(capacity: current.header.capacity &* 2)
+        if reservingOneMore && !Storage.fits(current.entryCount &+ 1, capacity: current.slotCount) {
+            storage = current.copy(capacity: current.slotCount &* 2)
         } else if !isUnique {
-            storage = current.copy(capacity: current.header.capacity)
+            storage = current.copy(capacity: current.slotCount)
         }
     }
 }
@@ -136,7 +136,7 @@ extension EntryTable: Sequence {
         @inlinable
         mutating func next() -> (key: String, entry: Entry<Value>)? {
             guard let storage else { return nil }
-            let capacity = storage.header.capacity
+            let capacity = storage.slotCount
             while slot < capacity {
                 defer { slot &+= 1 }
                 if let item = storage.item(at: slot) { return item }
@@ -194,6 +194,21 @@ final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, 
     /// capacity first. 4/5 keeps linear-probing runs short (about 3 probes per miss) while the
     /// table stays dense.
     @usableFromInline static var maxLoad: (numerator: Int, denominator: Int) { (4, 5) }
+
+    /// The number of entries. Read through the header pointer: `ManagedBuffer.header` is a class
+    /// property, whose every access would go through the run-time exclusivity check
+    /// (`swift_beginAccess`, about 40 instructions).
+    @inlinable
+    var entryCount: Int {
+        @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+    }
+
+    /// The number of slots (a power of two), read like ``entryCount``. (Not `ManagedBuffer`'s
+    /// `capacity`, which asks the allocator.)
+    @inlinable
+    var slotCount: Int {
+        @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.capacity } }
+    }
 
     /// Whether `count` entries fit in `capacity` slots within ``maxLoad``.
     @inlinable @inline(__always)

@@ -32,7 +32,7 @@ extension KindTable {
 
     /// Stores `entry` under `key`, which is in `slot` when non-nil and absent when nil, and
     /// publishes the `.create` or `.update` event. The one place an entry is inserted or replaced.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func write(_ entry: Entry<Value>, for key: EntryKey, atSlot slot: Int?, cause: EventCause) {
         if let slot {
             entries.replaceEntry(atSlot: slot, with: entry)

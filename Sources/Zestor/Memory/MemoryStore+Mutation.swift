@@ -7,7 +7,7 @@ extension MemoryStore {
     /// Every single-key change of the engine comes through here and then through the write
     /// funnel of ``KindTable`` (`KindTable+Mutations.swift`); `setMany` locks its shards itself
     /// (``storeMany(_:_:)``) and uses the same funnel.
-    @inlinable
+    @inlinable @inline(__always)
     func mutate<Result>(_ kind: String, _ key: EntryKey,
                         _ body: (inout KindTable<Value>) throws -> Result) throws -> Result {
         let shard = shard(for: key.hash)
@@ -15,7 +15,7 @@ extension MemoryStore {
         defer { shard.unlock() }
         if isClosed { throw StoreError.closed }
         let table = shard.indexCreatingTable(for: kind)
-        defer { if shard.tables[table].isUnused { shard.removeTable(at: table) } }
+        defer { if shard.tableIsUnused(at: table) { shard.removeTable(at: table) } }
         return try body(&shard.tables[table])
     }
 }

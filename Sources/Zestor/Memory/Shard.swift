@@ -134,6 +134,15 @@ struct Shard<Value: Sendable> {
         return tables.count - 1
     }
 
+    /// Whether the table at `index` holds no entry and no watch hub (``KindTable/isUnused``), read
+    /// in place: copying the table out would retain its kind, storage and hub. Caller holds the lock.
+    @inlinable @inline(__always)
+    func tableIsUnused(at index: Int) -> Bool {
+        tables.withUnsafeBufferPointer { tables in
+            tables[index].isUnused
+        }
+    }
+
     /// Drops the table at `index` (the last table moves into its place). Caller holds the lock
     /// exclusively.
     @usableFromInline
