@@ -125,7 +125,6 @@ final class PostgresSession {
     static func lockID(_ namespace: Int64) -> Int64 {
         Int64(Int32(truncatingIfNeeded: namespace ^ (namespace >> 32)))
     }
-
 }
 
 extension PostgresSession: TransactionalSession {
