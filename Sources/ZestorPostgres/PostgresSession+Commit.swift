@@ -213,7 +213,7 @@ extension PostgresSession {
         return runs
     }
 
-    struct KindKey: Hashable {
+    fileprivate struct KindKey: Hashable {
         var kind: String
         var key: String
     }

@@ -54,6 +54,8 @@ final class SQLiteSession {
             throw error
         }
         self.connection = connection
+        var logger = logger
+        logger[metadataKey: "path"] = "\(path)"  // every report of this session names its file
         self.logger = logger
     }
 

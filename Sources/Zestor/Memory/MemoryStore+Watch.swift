@@ -57,7 +57,7 @@ extension MemoryStore {
             for shard in shards {
                 guard let index = shard.index(of: kind) else { continue }
                 shard.tables[index].hub = nil
-                if shard.tables[index].isUnused { shard.removeTable(at: index) }
+                if shard.tableIsUnused(at: index) { shard.removeTable(at: index) }
             }
         }
     }
