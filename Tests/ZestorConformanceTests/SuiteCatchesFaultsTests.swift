@@ -14,7 +14,7 @@ struct SuiteCatchesFaultsTests {
     }
 
     @Test("A correct store outside Zestor (public Watch initializer) passes every case",
-          arguments: ConformanceCase.allCases)
+          arguments: ConformanceCase.storeCases)
     func faultFreeWrapperPasses(_ testCase: ConformanceCase) async throws {
         try await Self.suite([]).run(testCase)
     }

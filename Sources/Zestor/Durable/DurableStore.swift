@@ -88,7 +88,9 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     /// - Parameters:
     ///   - backend: where the rows are stored; the store owns it from now on and closes it.
     ///   - mode: when a write becomes durable (``WriteMode``); default write-through.
-    ///   - options: change detection and per-kind validators, as for ``MemoryStore``.
+    ///   - options: change detection and per-kind validators, as for ``MemoryStore``. Cache
+    ///     options (``StoreOptions/caches``) are not supported yet and make `open` throw
+    ///     ``StoreError/invalidArgument(_:)``.
     ///   - codec: how values are stored.
     ///   - undecodableRows: `.fail` (default) makes `open` throw
     ///     ``StoreError/undecodableRow(kind:key:reason:)`` without modifying anything;
@@ -104,6 +106,10 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     ) async throws -> DurableStore<Value> where C.Value == Value {
         try Task.checkCancellation()
         if case .writeBehind(let policy) = mode { try policy.check() }
+        guard options.caches.isEmpty else {
+            throw StoreError.invalidArgument(
+                "StoreOptions.caches is not supported by DurableStore yet: expiry and eviction are not persisted")
+        }
         let rows = try await backend.loadAll()
         let engine = MemoryStore<Value>(options: options)
         let failures = await ParallelLoader.load(rows, with: codec, into: engine)

@@ -70,11 +70,24 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
         storage.unsafelyUnwrapped.replaceEntry(at: slot, with: entry)
     }
 
-    /// Inserts an entry under a key the table does not hold.
+    /// The cache node (``EntrySlot/node``) of the entry in an occupied slot; 0 when it has none.
     @inlinable
-    mutating func insertNew(_ key: EntryKey, _ entry: Entry<Value>) {
+    func node(atSlot slot: Int) -> UInt32 {
+        storage.unsafelyUnwrapped.node(at: slot)
+    }
+
+    /// Sets the cache node of the entry in an occupied slot.
+    @inlinable
+    mutating func setNode(_ node: UInt32, atSlot slot: Int) {
+        makeUnique()
+        storage.unsafelyUnwrapped.setNode(node, at: slot)
+    }
+
+    /// Inserts an entry under a key the table does not hold, with its cache node (0: none).
+    @inlinable
+    mutating func insertNew(_ key: EntryKey, _ entry: Entry<Value>, node: UInt32 = 0) {
         makeUnique(reservingOneMore: true)
-        storage.unsafelyUnwrapped.insertNew(key, entry)
+        storage.unsafelyUnwrapped.insertNew(key, entry, node: node)
     }
 
     /// Removes the entry under `key`; returns it, or nil when absent.
@@ -103,21 +116,29 @@ struct EntryTable<Value: Sendable>: @unchecked Sendable {
 }
 
 extension EntryTable {
-    /// Calls `body` with each key and entry, in slot order; faster than iterating the sequence
-    /// (the slots are walked through one pointer).
+    /// Calls `body` with each key and entry, in slot order, skipping the entries whose cache node
+    /// is in `skipped` (the expired ones of a snapshot); faster than iterating the sequence (the
+    /// slots are walked through one pointer).
     @inlinable
-    func forEachEntry(_ body: (String, Entry<Value>) throws -> Void) rethrows {
+    func forEachEntry(skipping skipped: Set<UInt32> = [], _ body: (String, Entry<Value>) throws -> Void) rethrows {
         guard let storage else { return }
         try storage.withUnsafeMutablePointers { header, slots in
             let capacity = header.pointee.capacity
             var index = 0
             while index < capacity {
-                if slots[index].hash != 0 {
+                if slots[index].hash != 0 && (skipped.isEmpty || !skipped.contains(slots[index].node)) {
                     try body(slots[index].key, slots[index].entry.unsafelyUnwrapped)
                 }
                 index &+= 1
             }
         }
+    }
+
+    /// The slot and cache node of `key`, or nil.
+    @inlinable
+    func slotAndNode(of key: EntryKey) -> (slot: Int, node: UInt32)? {
+        guard let storage, let slot = storage.slot(of: key) else { return nil }
+        return (slot, storage.node(at: slot))
     }
 }
 
@@ -166,22 +187,26 @@ struct EntryTableHeader {
 }
 
 /// One slot: empty when `hash` is 0 (``EntryKey/hash(of:)`` never returns 0), then `key`
-/// is empty and `entry` nil. Fields are read in place, so a probe copies nothing.
+/// is empty, `entry` nil and `node` 0. Fields are read in place, so a probe copies nothing.
 @usableFromInline
 struct EntrySlot<Value: Sendable> {
     @usableFromInline var hash: Int
     @usableFromInline var key: String
     @usableFromInline var entry: Entry<Value>?
+    /// The entry's node in its kind's ``KindCache`` (expiry, eviction), or 0 when it has none.
+    /// Last, so that it fits in the tail padding of `entry` when `Value` leaves some.
+    @usableFromInline var node: UInt32
 
     @inlinable
-    init(hash: Int, key: String, entry: Entry<Value>?) {
+    init(hash: Int, key: String, entry: Entry<Value>?, node: UInt32) {
         self.hash = hash
         self.key = key
         self.entry = entry
+        self.node = node
     }
 
     @inlinable
-    static var empty: EntrySlot { EntrySlot(hash: 0, key: "", entry: nil) }
+    static var empty: EntrySlot { EntrySlot(hash: 0, key: "", entry: nil, node: 0) }
 }
 
 /// The tail-allocated slots of an ``EntryTable``. Every slot is always initialized (empty ones
@@ -288,14 +313,24 @@ final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, 
         withUnsafeMutablePointerToElements { slots in slots[slot].entry = entry }
     }
 
+    @inlinable
+    func node(at slot: Int) -> UInt32 {
+        withUnsafeMutablePointerToElements { slots in slots[slot].node }
+    }
+
+    @inlinable
+    func setNode(_ node: UInt32, at slot: Int) {
+        withUnsafeMutablePointerToElements { slots in slots[slot].node = node }
+    }
+
     /// Inserts an absent key. Caller ensured there is room.
     @inlinable
-    func insertNew(_ key: EntryKey, _ entry: Entry<Value>) {
+    func insertNew(_ key: EntryKey, _ entry: Entry<Value>, node: UInt32) {
         withUnsafeMutablePointers { header, slots in
             let mask = header.pointee.capacity &- 1
             var index = key.hash & mask
             while slots[index].hash != 0 { index = (index &+ 1) & mask }
-            slots[index] = EntrySlot(hash: key.hash, key: key.key, entry: entry)
+            slots[index] = EntrySlot(hash: key.hash, key: key.key, entry: entry, node: node)
             header.pointee.count &+= 1
         }
     }

@@ -1,23 +1,27 @@
 /// The write funnel of the engine: every change to an entry of a kind goes through the functions
-/// of this file. Callers hold the owning shard's lock exclusively (``MemoryStore/mutate(_:_:_:)``
-/// or, for `setMany`, every shard involved).
+/// of this file (and the cache's removals in `KindTable+Cache.swift`). Callers hold the owning
+/// shard's lock exclusively (``MemoryStore/mutate(_:_:_:)`` or, for `setMany`, every shard
+/// involved). A write that gives an entry a deadline finds ``cache`` non-nil: the store creates
+/// it first (``MemoryStore/resolve(_:in:)``).
 extension KindTable {
     /// A local write (`set`, `setMany`, `compareAndSet`, a committed write of `DurableStore`):
-    /// skipped when `changeDetector` finds `value` equivalent to the stored one; otherwise stored
-    /// at the next version (1 for a new key) and published with cause ``EventCause/write``.
-    /// Returns the result and the key's version afterwards.
+    /// skipped when `changeDetector` finds `value` equivalent to the stored one (the expiry is
+    /// still applied); otherwise stored at the next version (1 for a new key) and published with
+    /// cause ``EventCause/write``. Returns the result and the key's version afterwards.
     @inlinable
-    mutating func upsert(_ key: EntryKey, _ value: Value, changeDetector: ChangeDetector<Value>) -> AppliedWrite {
-        guard let slot = entries.slot(of: key) else {
-            write(Entry(value: value, version: 1), for: key, atSlot: nil, cause: .write)
+    mutating func upsert(_ key: EntryKey, _ value: Value, changeDetector: ChangeDetector<Value>,
+                         expiry: ExpiryChange = .never) -> AppliedWrite {
+        guard let slot = liveSlot(of: key) else {
+            write(Entry(value: value, version: 1), for: key, atSlot: nil, expiry: expiry, cause: .write)
             return AppliedWrite(result: .created, version: 1)
         }
         let stored = entries.entry(atSlot: slot)
         if changeDetector.isEquivalent(stored.value, value) {
+            if cache != nil { applyExpiry(expiry, to: key, atSlot: slot) }
             return AppliedWrite(result: .unchanged, version: stored.version)
         }
         let version = stored.version &+ 1
-        write(Entry(value: value, version: version), for: key, atSlot: slot, cause: .write)
+        write(Entry(value: value, version: version), for: key, atSlot: slot, expiry: expiry, cause: .write)
         return AppliedWrite(result: .updated, version: version)
     }
 
@@ -25,28 +29,43 @@ extension KindTable {
     /// another process): stored at exactly `version`, never skipped, published with `cause`.
     @inlinable
     mutating func upsert(_ key: EntryKey, _ value: Value, version: UInt64, cause: EventCause) -> SetResult {
-        let slot = entries.slot(of: key)
-        write(Entry(value: value, version: version), for: key, atSlot: slot, cause: cause)
+        let slot = liveSlot(of: key)
+        write(Entry(value: value, version: version), for: key, atSlot: slot, expiry: .never, cause: cause)
         return slot == nil ? .created : .updated
     }
 
-    /// Stores `entry` under `key`, which is in `slot` when non-nil and absent when nil, and
-    /// publishes the `.create` or `.update` event. The one place an entry is inserted or replaced.
+    /// The slot of `key`'s live entry, or nil when absent. An entry found expired is removed
+    /// first (with its `.delete` event, cause ``EventCause/expired``), so a write never revives it.
     @inlinable @inline(__always)
-    mutating func write(_ entry: Entry<Value>, for key: EntryKey, atSlot slot: Int?, cause: EventCause) {
+    mutating func liveSlot(of key: EntryKey) -> Int? {
+        guard let slot = entries.slot(of: key) else { return nil }
+        if cache == nil { return slot }
+        return liveCachedSlot(slot, of: key)
+    }
+
+    /// Stores `entry` under `key`, which is in `slot` when non-nil and absent when nil, applies
+    /// `expiry`, and publishes the `.create` or `.update` event. The one place an entry is
+    /// inserted or replaced. An insertion into a full share of a bounded kind evicts first.
+    @inlinable @inline(__always)
+    mutating func write(_ entry: Entry<Value>, for key: EntryKey, atSlot slot: Int?, expiry: ExpiryChange,
+                        cause: EventCause) {
         if let slot {
             entries.replaceEntry(atSlot: slot, with: entry)
+            if cache != nil { cacheDidReplace(key, atSlot: slot, expiry: expiry) }
             hub?.publish(key: key.key, type: .update, value: entry.value, cause: cause)
         } else {
-            entries.insertNew(key, entry)
+            let node: UInt32 = cache == nil ? 0 : cacheWillInsert(key, expiry: expiry)
+            entries.insertNew(key, entry, node: node)
             hub?.publish(key: key.key, type: .create, value: entry.value, cause: cause)
         }
     }
 
     /// Removes the entry under `key` and publishes its `.delete` event with `cause`; returns the
-    /// removed entry, or nil when absent. The one place a single entry is removed.
+    /// removed entry, or nil when absent. An entry found expired is removed as expired (cause
+    /// ``EventCause/expired``) and reported absent. The one place a single entry is removed.
     @inlinable
     mutating func remove(_ key: EntryKey, cause: EventCause) -> Entry<Value>? {
+        if cache != nil { return removeCached(key, cause: cause) }
         guard let removed = entries.remove(key) else { return nil }
         hub?.publish(key: key.key, type: .delete, value: removed.value, cause: cause)
         return removed
@@ -55,5 +74,6 @@ extension KindTable {
     /// Drops every entry without events (the store is closing: its watches end instead).
     mutating func removeAll() {
         entries = EntryTable()
+        cache = nil
     }
 }

@@ -28,7 +28,7 @@ extension MemoryStore {
         shard.lockShared()
         defer { shard.unlock() }
         guard let table = shard.index(of: kind) else { return nil }
-        return shard.tables[table].entries[key]
+        return shard.tables[table].lookup(key)
     }
 
     /// The entries of `kind` for which every filter returns `true`, at one point in time.
@@ -64,7 +64,7 @@ extension MemoryStore {
         defer { unlockAll() }
         var count = 0
         for shard in shards {
-            if let table = shard.index(of: kind) { count += shard.tables[table].entries.count }
+            if let table = shard.index(of: kind) { count += shard.tables[table].liveCount() }
         }
         return count
     }
@@ -98,37 +98,36 @@ extension MemoryStore {
     public func getAll() throws -> [String: [String: Value]] {
         try checkUsable()
         lockAll(exclusive: false)
-        let copies = shards.map { shard in shard.tables.map { (kind: $0.kind, entries: $0.entries) } }
+        let copies = shards.map { shard in shard.tables.map { TableSnapshot(kind: $0.kind, table: $0) } }
         unlockAll()
         var sizes: [String: Int] = [:]
         for tables in copies {
-            for (kind, entries) in tables { sizes[kind, default: 0] += entries.count }
+            for table in tables { sizes[table.kind, default: 0] += table.count }
         }
         var result: [String: [String: Value]] = [:]
         for (kind, size) in sizes where size > 0 {
             result[kind] = Dictionary(minimumCapacity: size)
         }
         for tables in copies {
-            for (kind, entries) in tables where !entries.isEmpty {
-                for (key, entry) in entries {
-                    result[kind]![key] = entry.value
-                }
+            for table in tables where table.count > 0 {
+                table.forEachEntry { key, entry in result[table.kind]![key] = entry.value }
             }
         }
         return result
     }
 
     /// Copy-on-write copies of every shard's table of `kind`, taken under all shard locks at once,
-    /// so the result reflects one point in time. Copies cost O(shards); callers iterate lock-free.
+    /// so the result reflects one point in time (entries expired at that time left out). Copies
+    /// cost O(shards) plus O(expired); callers iterate lock-free.
     @inlinable
-    func snapshot(of kind: String) throws -> [EntryTable<Value>] {
+    func snapshot(of kind: String) throws -> [TableSnapshot<Value>] {
         try checkUsable()
-        var tables: [EntryTable<Value>] = []
+        var tables: [TableSnapshot<Value>] = []
         tables.reserveCapacity(shards.count)
         lockAll(exclusive: false)
         for shard in shards {
             if let table = shard.index(of: kind), !shard.tables[table].entries.isEmpty {
-                tables.append(shard.tables[table].entries)
+                tables.append(TableSnapshot(kind: kind, table: shard.tables[table]))
             }
         }
         unlockAll()

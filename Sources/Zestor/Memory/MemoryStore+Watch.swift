@@ -24,7 +24,7 @@ extension MemoryStore {
             hub.ensureCapacity(options.bufferSize)
             registry.nextSubscriptionID &+= 1
             let snapshot = options.initialReplay
-                ? shards.compactMap { shard in shard.index(of: kind).map { shard.tables[$0].entries } } : []
+                ? shards.compactMap { shard in shard.index(of: kind).map { TableSnapshot(kind: kind, table: shard.tables[$0]) } } : []
             return TakenSubscription(id: registry.nextSubscriptionID, hub: hub, ring: hub.ring,
                                      start: hub.head, snapshot: snapshot)
         }
@@ -64,14 +64,14 @@ extension MemoryStore {
 
     /// One `.create` per snapshot entry, in key order, numbered 1...; `total` counts them
     /// before the type filter so live sequence numbers continue after the replay.
-    private func replayEvents(kind: String, from snapshot: [EntryTable<Value>],
+    private func replayEvents(kind: String, from snapshot: [TableSnapshot<Value>],
                               types: Set<EventType>?) -> (events: [Event<Value>], total: Int) {
         let total = snapshot.reduce(0) { $0 + $1.count }
         guard total > 0, types?.contains(.create) ?? true else { return ([], total) }
         var entries: [(key: String, value: Value)] = []
         entries.reserveCapacity(total)
         for table in snapshot {
-            for (key, entry) in table { entries.append((key, entry.value)) }
+            table.forEachEntry { key, entry in entries.append((key, entry.value)) }
         }
         entries.sort { $0.key < $1.key }
         var events: [Event<Value>] = []
@@ -90,5 +90,5 @@ struct TakenSubscription<Value: Sendable>: Sendable {
     let hub: WatchHub<Value>
     let ring: BroadcastRing<Value>
     let start: UInt64
-    let snapshot: [EntryTable<Value>]
+    let snapshot: [TableSnapshot<Value>]
 }

@@ -4,9 +4,20 @@ extension MemoryStore {
     @inlinable
     @discardableResult
     public func set(_ kind: String, _ key: String, _ value: Value) throws -> SetResult {
+        try set(kind, key, value, expiration: .kindDefault)
+    }
+
+    /// Stores `value` expiring as `expiration` says (replacing the entry's expiry, also when the
+    /// value is unchanged); reports whether the key was created, updated, or left unchanged.
+    /// Throws ``StoreError/outOfRange(parameter:value:requirement:)`` for a duration that is not
+    /// positive; the kind's validator runs first; on either error nothing is written.
+    @inlinable
+    @discardableResult
+    public func set(_ kind: String, _ key: String, _ value: Value, expiration: Expiration) throws -> SetResult {
         try checkWritable(kind)
+        try check(expiration)
         try validate(kind, value)
-        return try store(kind, key, value).result
+        return try store(kind, key, value, expiration: expiration).result
     }
 
     /// The body of `set` after its checks: returns the result and the version applied. Throws
@@ -14,31 +25,48 @@ extension MemoryStore {
     /// changes already committed.)
     @inlinable
     @discardableResult
-    func store(_ kind: String, _ key: String, _ value: Value) throws -> AppliedWrite {
+    func store(_ kind: String, _ key: String, _ value: Value, expiration: Expiration = .kindDefault) throws -> AppliedWrite {
         let entryKey = EntryKey(key: key)
         return try mutate(kind, entryKey) { table in
-            table.upsert(entryKey, value, changeDetector: changeDetector)
+            let expiry = resolve(expiration, in: &table)
+            return table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry)
         }
     }
 
     /// Atomically transforms the stored value: `transform` runs under the key's stripe lock.
     /// Throws ``StoreError/keyNotFound(kind:key:)`` when absent; rethrows the transform's or the
     /// validator's error and then stores nothing. Returns whether the stored value changed.
+    /// The entry keeps its expiry.
     @inlinable
     @discardableResult
     public func update(_ kind: String, _ key: String, _ transform: (inout Value) throws -> Void) throws -> Bool {
+        try update(kind, key, expiration: nil, transform)
+    }
+
+    /// `update` that also gives the entry `expiration` when it is non-nil (`nil`: the entry keeps
+    /// its expiry). An unchanged value still takes the new expiration.
+    @inlinable
+    @discardableResult
+    public func update(_ kind: String, _ key: String, expiration: Expiration?,
+                       _ transform: (inout Value) throws -> Void) throws -> Bool {
         try checkWritable(kind)
+        if let expiration { try check(expiration) }
         let entryKey = EntryKey(key: key)
         return try mutate(kind, entryKey) { table in
-            guard let slot = table.entries.slot(of: entryKey) else {
+            guard let slot = table.liveSlot(of: entryKey) else {
                 throw StoreError.keyNotFound(kind: kind, key: key)
             }
             let stored = table.entries.entry(atSlot: slot)
             var value = stored.value
             try transform(&value)
             try validate(kind, value)
-            if isEquivalent(stored.value, value) { return false }
-            table.write(Entry(value: value, version: stored.version &+ 1), for: entryKey, atSlot: slot, cause: .write)
+            let expiry = expiration.map { resolve($0, in: &table) } ?? .keep
+            if isEquivalent(stored.value, value) {
+                if table.cache != nil { table.applyExpiry(expiry, to: entryKey, atSlot: slot) }
+                return false
+            }
+            table.write(Entry(value: value, version: stored.version &+ 1), for: entryKey, atSlot: slot,
+                        expiry: expiry, cause: .write)
             return true
         }
     }
@@ -47,10 +75,16 @@ extension MemoryStore {
     /// from `values` are left alone, unchanged keys are skipped, events are emitted in key order.
     /// Every value is validated first; one failure rejects the whole call and nothing is written.
     public func setMany(_ kind: String, _ values: [String: Value]) throws {
+        try setMany(kind, values, expiration: .kindDefault)
+    }
+
+    /// `setMany` giving every key written (changed or not) `expiration`.
+    public func setMany(_ kind: String, _ values: [String: Value], expiration: Expiration) throws {
         try checkWritable(kind)
+        try check(expiration)
         if values.isEmpty { return }
         for value in values.values { try validate(kind, value) }
-        try storeMany(kind, values.map { (key: $0.key, value: $0.value) })
+        try storeMany(kind, values.map { (key: $0.key, value: $0.value) }, expiration: expiration)
     }
 
     /// The body of `setMany` after its checks: locks the shards involved (in index order) and
@@ -59,7 +93,8 @@ extension MemoryStore {
     /// ``StoreError/closed``. (`DurableStore` reaches it through `applyCommitted` for changes
     /// already committed.)
     @discardableResult
-    func storeMany(_ kind: String, _ values: [(key: String, value: Value)]) throws -> [AppliedWrite] {
+    func storeMany(_ kind: String, _ values: [(key: String, value: Value)],
+                   expiration: Expiration = .kindDefault) throws -> [AppliedWrite] {
         let sorted = values.sorted { $0.key < $1.key }
         let keys = sorted.map { EntryKey(key: $0.key) }
         let order = Set(keys.map { shards.index(for: $0.hash) }).sorted()
@@ -71,7 +106,9 @@ extension MemoryStore {
         for (item, entryKey) in zip(sorted, keys) {
             let shard = shard(for: entryKey.hash)
             let table = shard.indexCreatingTable(for: kind)
-            applied.append(shard.tables[table].upsert(entryKey, item.value, changeDetector: changeDetector))
+            let expiry = resolve(expiration, in: &shard.tables[table])
+            applied.append(shard.tables[table].upsert(entryKey, item.value, changeDetector: changeDetector,
+                                                      expiry: expiry))
         }
         return applied
     }
@@ -98,15 +135,25 @@ extension MemoryStore {
     /// otherwise. An equivalent value leaves the version unchanged and emits nothing.
     @discardableResult
     public func compareAndSet(_ kind: String, _ key: String, _ value: Value, expectedVersion: UInt64?) throws -> UInt64 {
+        try compareAndSet(kind, key, value, expectedVersion: expectedVersion, expiration: .kindDefault)
+    }
+
+    /// `compareAndSet` giving the entry `expiration` when it succeeds. An expired entry counts
+    /// as absent.
+    @discardableResult
+    public func compareAndSet(_ kind: String, _ key: String, _ value: Value, expectedVersion: UInt64?,
+                              expiration: Expiration) throws -> UInt64 {
         try checkWritable(kind)
+        try check(expiration)
         try validate(kind, value)
         let entryKey = EntryKey(key: key)
         return try mutate(kind, entryKey) { table in
-            let actual = table.entries[entryKey]?.version
+            let actual = table.liveSlot(of: entryKey).map { table.entries.entry(atSlot: $0).version }
             guard actual == expectedVersion else {
                 throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
             }
-            return table.upsert(entryKey, value, changeDetector: changeDetector).version
+            let expiry = resolve(expiration, in: &table)
+            return table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry).version
         }
     }
 }

@@ -19,6 +19,16 @@ public final class MemoryStore<Value: Sendable>: Store {
     @usableFromInline let closedFlag = Atomic<Bool>(false)
     /// Watch bookkeeping. Lock order: `watchRegistry` first, then shard locks.
     let watchRegistry = Locked(WatchRegistry<Value>())
+    /// The kinds configured as caches (``StoreOptions/caches``).
+    let cacheOptions: [String: CacheOptions]
+    /// The time source of expiry; read only for kinds and entries that expire.
+    @usableFromInline let clock: any ExpiryClock
+    let sweepOptions: SweepOptions
+    /// The expiry sweeper, once started (by the first kind with expiring entries). Lock order:
+    /// shard locks, then this one.
+    let sweeper = Locked<ExpirySweeper?>(nil)
+    /// Whether ``sweeper`` is set: lets writers skip its lock once it is.
+    let sweeperStarted = Atomic<Bool>(false)
 
     /// Creates an empty store.
     /// - Parameters:
@@ -29,12 +39,30 @@ public final class MemoryStore<Value: Sendable>: Store {
     ///     ``maximumShardCount``. Being a
     ///     hint, it has no range to violate, unlike the options that throw
     ///     ``StoreError/outOfRange(parameter:value:requirement:)``.
+    ///     A store with bounded kinds (``CacheOptions/capacity``) uses at most as many stripes as
+    ///     the smallest bound, rounded down to a power of two, so that each stripe's share of
+    ///     every bound holds at least one entry.
     public init(options: StoreOptions<Value> = .init(), shardCount: Int = 32) {
+        let smallestBound = options.caches.values.compactMap(\.capacity).min() ?? .max
         var count = 1
-        while count < min(shardCount, Self.maximumShardCount) { count <<= 1 }
+        while count < min(shardCount, Self.maximumShardCount) && count * 2 <= smallestBound { count <<= 1 }
         shards = ShardBuffer(count: count)
         changeDetector = ChangeDetector(options.isEquivalent)
         validators = options.validators
+        cacheOptions = options.caches
+        clock = options.clock
+        sweepOptions = options.sweep
+        for (index, shard) in shards.enumerated() {
+            for (kind, cache) in options.caches {
+                let share = cache.capacity.map { $0 / count + (index < $0 % count ? 1 : 0) } ?? .max
+                shard.tables[shard.appendTable(for: kind)].cache = KindCache(options: cache, share: share, clock: clock)
+            }
+        }
+        if options.caches.values.contains(where: { $0.timeToLive != nil }) { startSweeperIfNeeded() }
+    }
+
+    deinit {
+        sweeper.withLock { $0?.stop() }
     }
 
     /// The number of lock stripes.
@@ -109,6 +137,7 @@ public final class MemoryStore<Value: Sendable>: Store {
             closedFlag.store(true, ordering: .relaxed)
             for shard in shards { shard.removeAll() }
             unlockAll()
+            sweeper.withLock { $0?.stop() }
             let hubs = registry.hubs.values.map(\.hub)
             registry.hubs = [:]
             return hubs

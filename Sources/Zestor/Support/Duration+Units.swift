@@ -7,6 +7,7 @@ extension Duration {
     }
 
     /// In whole nanoseconds, clamped to `Int` (`Int.min` … `Int.max`).
+    @usableFromInline
     package var inNanoseconds: Int {
         let (seconds, attoseconds) = components
         let whole = seconds.multipliedReportingOverflow(by: 1_000_000_000)

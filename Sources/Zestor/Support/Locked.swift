@@ -11,6 +11,7 @@ import Darwin
 /// Used instead of `Synchronization.Mutex` because Thread Sanitizer intercepts pthread mutexes
 /// but not the futex-based `Mutex` of the Linux standard library, so races would be misreported.
 /// Invariant: `state` is accessed only inside ``withLock(_:)``. Not recursive.
+@usableFromInline
 package final class Locked<State>: @unchecked Sendable {
     // @unchecked: `state` is only touched while `mutex` is held (see the invariant above).
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -33,6 +34,7 @@ package final class Locked<State>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the state.
+    @usableFromInline
     package func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         let locked = pthread_mutex_lock(mutex)
         precondition(locked == 0, "pthread_mutex_lock failed: \(locked)")

@@ -1,0 +1,96 @@
+/// The expiry heap: the nodes that have a deadline, as a binary min-heap on it, each knowing its
+/// position (``CacheNode/heapIndex``). Writes hold the owning shard's lock exclusively; the
+/// read-only walks (``forEachExpired(at:_:)``) run under the shared lock.
+extension KindCache {
+    /// Gives node `id` the deadline `deadline` (0: never), scheduling, moving or unscheduling it.
+    mutating func setDeadline(of id: UInt32, to deadline: Int64) {
+        let old = storage.nodes[Int(id)].deadline
+        storage.nodes[Int(id)].deadline = deadline
+        let position = Int(storage.nodes[Int(id)].heapIndex)
+        if deadline == 0 {
+            if position >= 0 { unschedule(id) }
+        } else if position < 0 {
+            heap.append(id)
+            storage.nodes[Int(id)].heapIndex = Int32(heap.count - 1)
+            siftUp(heap.count - 1)
+        } else if deadline < old {
+            siftUp(position)
+        } else {
+            siftDown(position)
+        }
+    }
+
+    /// Takes node `id` out of the heap (its deadline is left as it is).
+    mutating func unschedule(_ id: UInt32) {
+        let position = Int(storage.nodes[Int(id)].heapIndex)
+        storage.nodes[Int(id)].heapIndex = -1
+        let last = heap.removeLast()
+        guard position < heap.count else { return }
+        heap[position] = last
+        storage.nodes[Int(last)].heapIndex = Int32(position)
+        siftDown(position)
+        siftUp(position)
+    }
+
+    /// The node that expires first, if it has expired at `now`.
+    func firstExpired(at now: Int64) -> UInt32? {
+        guard let first = heap.first, storage.nodes[Int(first)].deadline <= now else { return nil }
+        return first
+    }
+
+    /// Calls `body` with every node expired at `now`, in no particular order, visiting only them
+    /// (and their children in the heap): O(expired).
+    func forEachExpired(at now: Int64, _ body: (UInt32) -> Void) {
+        guard let first = heap.first, storage.nodes[Int(first)].deadline <= now else { return }
+        var pending = [0]
+        while let position = pending.popLast() {
+            body(heap[position])
+            for child in [2 * position + 1, 2 * position + 2]
+            where child < heap.count && storage.nodes[Int(heap[child])].deadline <= now {
+                pending.append(child)
+            }
+        }
+    }
+
+    /// The number of nodes expired at `now`: O(expired).
+    func expiredCount(at now: Int64) -> Int {
+        var count = 0
+        forEachExpired(at: now) { _ in count += 1 }
+        return count
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var position = start
+        let id = heap[position]
+        let deadline = storage.nodes[Int(id)].deadline
+        while position > 0 {
+            let parent = (position - 1) / 2
+            guard storage.nodes[Int(heap[parent])].deadline > deadline else { break }
+            place(heap[parent], at: position)
+            position = parent
+        }
+        place(id, at: position)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var position = start
+        let id = heap[position]
+        let deadline = storage.nodes[Int(id)].deadline
+        while true {
+            var smallest = position, smallestDeadline = deadline
+            for child in [2 * position + 1, 2 * position + 2] where child < heap.count {
+                let childDeadline = storage.nodes[Int(heap[child])].deadline
+                if childDeadline < smallestDeadline { smallest = child; smallestDeadline = childDeadline }
+            }
+            guard smallest != position else { break }
+            place(heap[smallest], at: position)
+            position = smallest
+        }
+        place(id, at: position)
+    }
+
+    private mutating func place(_ id: UInt32, at position: Int) {
+        heap[position] = id
+        storage.nodes[Int(id)].heapIndex = Int32(position)
+    }
+}

@@ -1,0 +1,78 @@
+/// `get(_:_:orLoad:)`: reading through a cache with one load per missing key.
+extension MemoryStore {
+    /// The live value under `kind`/`key`; on a miss, the value `load` returns for `key`, stored
+    /// with the kind's time to live (``CacheOptions/timeToLive``) before it is returned.
+    ///
+    /// However many tasks miss the same key at once, exactly one load runs and every one of them
+    /// gets its outcome: its value, `nil` when it found none (nothing is stored), or the error it
+    /// threw (nothing is stored; the next call loads again). The load runs in a task of its own:
+    /// cancelling a waiting caller makes that caller throw `CancellationError` and leaves the
+    /// load running for the others. A write to the key while the load runs wins: the loaded value
+    /// is returned to the waiters but not stored over it. The kind's validator checks the loaded
+    /// value before it is stored; its error goes to every waiter.
+    public func get(_ kind: String, _ key: String,
+                    orLoad load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
+        try checkWritable(kind)
+        let entryKey = EntryKey(key: key)
+        if let entry = read(kind, entryKey) { return entry.value }
+        let found = try mutate(kind, entryKey) { table -> LoadLookup<Value> in
+            if table.cache == nil { makeCache(&table) }
+            if let slot = table.liveSlot(of: entryKey) {
+                // Stored by a write or another load between the two locks.
+                return .stored(table.entries.entry(atSlot: slot).value)
+            }
+            if let running = table.cache.unsafelyUnwrapped.loads[entryKey] { return .running(running) }
+            let started = InFlightLoad<Value>()
+            table.cache!.loads[entryKey] = started
+            return .started(started)
+        }
+        switch found {
+        case .stored(let value):
+            return value
+        case .running(let flight):
+            return try await flight.wait()
+        case .started(let flight):
+            Task { await runLoad(flight, kind: kind, key: entryKey, load) }
+            return try await flight.wait()
+        }
+    }
+
+    /// Runs `load` for `key` and hands its outcome to the waiters of `flight`, storing a value
+    /// unless a write to the key abandoned the load meanwhile (``KindTable/abandonLoad(of:)``).
+    private func runLoad(_ flight: InFlightLoad<Value>, kind: String, key: EntryKey,
+                         _ load: @Sendable (String) async throws -> Value?) async {
+        let started = ContinuousClock.now
+        let outcome: Result<Value?, any Error>
+        do { outcome = .success(try await load(key.key)) } catch { outcome = .failure(error) }
+        let elapsed = (ContinuousClock.now - started).inNanoseconds
+        do {
+            try mutate(kind, key) { table in
+                guard let cache = table.cache else { return }
+                switch outcome {
+                case .success: cache.counters.loads.add(1, ordering: .relaxed)
+                case .failure: cache.counters.loadFailures.add(1, ordering: .relaxed)
+                }
+                cache.counters.loadNanoseconds.add(elapsed, ordering: .relaxed)
+                guard cache.loads[key] === flight else { return }
+                table.cache!.loads[key] = nil
+                guard case .success(let value?) = outcome else { return }
+                try validate(kind, value)
+                let expiry = resolve(.kindDefault, in: &table)
+                _ = table.upsert(key, value, changeDetector: changeDetector, expiry: expiry)
+            }
+            flight.finish(outcome)
+        } catch {
+            flight.finish(.failure(error))
+        }
+    }
+}
+
+/// What `get(_:_:orLoad:)` finds under the exclusive lock after a miss.
+enum LoadLookup<Value: Sendable> {
+    /// A live entry stored since the miss.
+    case stored(Value)
+    /// A load of the key already in flight, to join.
+    case running(InFlightLoad<Value>)
+    /// A load registered by this caller, to start.
+    case started(InFlightLoad<Value>)
+}

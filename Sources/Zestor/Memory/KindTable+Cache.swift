@@ -1,0 +1,169 @@
+import Synchronization
+
+/// The cache side of the write funnel and of point reads, for tables whose ``KindTable/cache``
+/// is non-nil: expiry checks, node bookkeeping, eviction and the removals the cache makes.
+/// Functions that change anything need the shard's lock exclusively; ``lookup(_:)`` needs it
+/// shared.
+extension KindTable {
+    // MARK: Reads
+
+    /// The live entry under `key`, or nil: the point read of every store operation. For a cache
+    /// kind it also counts the hit or miss and records the access for the eviction policy.
+    /// Caller holds the shard's lock (shared is enough).
+    @inlinable @inline(__always)
+    func lookup(_ key: EntryKey) -> Entry<Value>? {
+        if cache == nil { return entries[key] }
+        return lookupCached(key)
+    }
+
+    @usableFromInline
+    func lookupCached(_ key: EntryKey) -> Entry<Value>? {
+        let cache = cache.unsafelyUnwrapped
+        guard let (slot, node) = entries.slotAndNode(of: key) else {
+            cache.counters.misses.add(1, ordering: .relaxed)
+            return nil
+        }
+        if node != 0 {
+            let deadline = cache.deadline(of: node)
+            if deadline != 0 && deadline <= cache.clock.monotonicNanoseconds {
+                cache.counters.misses.add(1, ordering: .relaxed)
+                return nil
+            }
+            cache.recordAccess(node)
+        }
+        cache.counters.hits.add(1, ordering: .relaxed)
+        return entries.entry(atSlot: slot)
+    }
+
+    /// The node ids of the entries that have expired at the cache clock's current reading but
+    /// are not swept yet: what a snapshot taken now must leave out. Empty (and no clock read)
+    /// when nothing in the table expires. Shared lock.
+    @usableFromInline
+    func expiredNodes() -> Set<UInt32> {
+        guard let cache, !cache.heap.isEmpty else { return [] }
+        var expired: Set<UInt32> = []
+        cache.forEachExpired(at: cache.clock.monotonicNanoseconds) { expired.insert($0) }
+        return expired
+    }
+
+    /// The number of live entries (excluding the expired, not yet swept). Shared lock.
+    @usableFromInline
+    func liveCount() -> Int {
+        guard let cache, !cache.heap.isEmpty else { return entries.count }
+        return entries.count - cache.expiredCount(at: cache.clock.monotonicNanoseconds)
+    }
+
+    // MARK: The write funnel's cache steps
+
+    @usableFromInline
+    mutating func liveCachedSlot(_ slot: Int, of key: EntryKey) -> Int? {
+        let node = entries.node(atSlot: slot)
+        guard node != 0, let cache else { return slot }
+        let deadline = cache.deadline(of: node)
+        guard deadline != 0, deadline <= cache.clock.monotonicNanoseconds else { return slot }
+        removeNode(node, of: key, cause: .expired)
+        return nil
+    }
+
+    /// The node of a new entry (0: none), evicting first when the share is full (an expired
+    /// entry if there is one, else the policy's victim). The key's load in flight, if any, is
+    /// abandoned: this write wins over it.
+    @usableFromInline
+    mutating func cacheWillInsert(_ key: EntryKey, expiry: ExpiryChange) -> UInt32 {
+        abandonLoad(of: key)
+        let deadline: Int64
+        if case .deadline(let value) = expiry { deadline = value } else { deadline = 0 }
+        guard cache.unsafelyUnwrapped.policy != nil else {
+            return deadline == 0 ? 0 : cache!.allocateNode(for: key, deadline: deadline)
+        }
+        if cache.unsafelyUnwrapped.isFull(entryCount: entries.count) { evictOne() }
+        let node = cache!.allocateNode(for: key, deadline: deadline)
+        cache!.admit(node)
+        return node
+    }
+
+    /// Applies `expiry` to the replaced entry in `slot` and records the write as an access.
+    @usableFromInline
+    mutating func cacheDidReplace(_ key: EntryKey, atSlot slot: Int, expiry: ExpiryChange) {
+        abandonLoad(of: key)
+        applyExpiry(expiry, to: key, atSlot: slot)
+        let node = entries.node(atSlot: slot)
+        if node != 0 { cache.unsafelyUnwrapped.recordAccess(node) }
+    }
+
+    /// Gives the entry in `slot` the deadline of `expiry`, creating or freeing its node in an
+    /// unbounded kind (where only expiring entries have one).
+    @usableFromInline
+    mutating func applyExpiry(_ expiry: ExpiryChange, to key: EntryKey, atSlot slot: Int) {
+        guard case .deadline(let deadline) = expiry else { return }
+        let node = entries.node(atSlot: slot)
+        if node != 0 {
+            if deadline == 0 && cache.unsafelyUnwrapped.policy == nil {
+                cache!.releaseNode(node)
+                entries.setNode(0, atSlot: slot)
+            } else {
+                cache!.setDeadline(of: node, to: deadline)
+            }
+        } else if deadline != 0 {
+            entries.setNode(cache!.allocateNode(for: key, deadline: deadline), atSlot: slot)
+        }
+    }
+
+    @usableFromInline
+    mutating func removeCached(_ key: EntryKey, cause: EventCause) -> Entry<Value>? {
+        guard let (slot, node) = entries.slotAndNode(of: key) else { return nil }
+        if node == 0 {
+            abandonLoad(of: key)
+            let removed = entries.remove(key)
+            hub?.publish(key: key.key, type: .delete, value: removed.unsafelyUnwrapped.value, cause: cause)
+            return removed
+        }
+        let expired = liveCachedSlot(slot, of: key) == nil
+        if expired { return nil }
+        return removeNode(node, of: key, cause: cause)
+    }
+
+    /// Removes the entry of node `id` (under `key`) with its `.delete` event and frees the node;
+    /// expirations and evictions are counted.
+    @discardableResult
+    mutating func removeNode(_ id: UInt32, of key: EntryKey, cause: EventCause) -> Entry<Value> {
+        abandonLoad(of: key)
+        let removed = entries.remove(key).unsafelyUnwrapped
+        cache!.releaseNode(id)
+        switch cause {
+        case .expired: cache.unsafelyUnwrapped.counters.expirations.add(1, ordering: .relaxed)
+        case .evicted: cache.unsafelyUnwrapped.counters.evictions.add(1, ordering: .relaxed)
+        default: break
+        }
+        hub?.publish(key: key.key, type: .delete, value: removed.value, cause: cause)
+        return removed
+    }
+
+    /// Makes room for one entry in a full share: removes an expired entry if there is one
+    /// (cause ``EventCause/expired``), else the policy's victim (cause ``EventCause/evicted``).
+    mutating func evictOne() {
+        if !cache.unsafelyUnwrapped.heap.isEmpty,
+           let expired = cache!.firstExpired(at: cache.unsafelyUnwrapped.clock.monotonicNanoseconds) {
+            removeNode(expired, of: cache!.key(of: expired), cause: .expired)
+            return
+        }
+        let victim = cache!.chooseVictim()
+        removeNode(victim, of: cache!.key(of: victim), cause: .evicted)
+    }
+
+    /// Removes up to `limit` entries expired at `now`, earliest first; returns how many.
+    mutating func sweepExpired(at now: Int64, limit: Int) -> Int {
+        var removed = 0
+        while removed < limit, let expired = cache?.firstExpired(at: now) {
+            removeNode(expired, of: cache!.key(of: expired), cause: .expired)
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Forgets the load in flight for `key`, if any: a write to the key wins over it.
+    @inlinable @inline(__always)
+    mutating func abandonLoad(of key: EntryKey) {
+        if !cache.unsafelyUnwrapped.loads.isEmpty { cache!.loads[key] = nil }
+    }
+}
