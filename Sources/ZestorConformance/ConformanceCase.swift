@@ -97,6 +97,52 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     /// under concurrent writers. *Racy.*
     case sequenceIncreasing
 
+    // MARK: Caching (stores that are `CachingStore`s; see `cachingCases`)
+
+    /// From the instant an entry expires no read returns it (`get`, `list`, `count`, `keys`,
+    /// `values`, `getAll`, replay, `expiration`), swept or not; writing the key again creates it.
+    case expiryHidesEntries
+    /// Each expired entry's removal is one `.delete` event with cause `.expired` and its last
+    /// value, whether the sweep or a write to the key finds it; `removeExpired` counts them.
+    case expiryRemovalEvents
+    /// A write with an expiration replaces the entry's expiry, `update` without one keeps it,
+    /// `setExpiration` changes it without an event or a new version, the kind default applies to
+    /// writes that name none.
+    case expirationReplacedOrKept
+    /// A zero or negative time to live or capacity is `StoreError.outOfRange`, and nothing is stored.
+    case cacheInputOutOfRange
+    /// A bounded kind never holds more than its capacity; each insertion into a full kind is
+    /// preceded by one `.delete` event with cause `.evicted`; updates of present keys evict nothing.
+    case capacityBound
+    /// Under the default eviction policy, a one-time scan of many new keys through a full kind
+    /// does not evict the entries read again and again meanwhile.
+    case scanResistance
+    /// `get(_:_:orLoad:)`: many callers missing one key at once run one load and all get its
+    /// value, which is stored (with the kind's time to live); a hit does not load.
+    case loadOnce
+    /// A failing load throws its error to every waiter and stores nothing; a `nil` load stores
+    /// nothing; the next call loads again.
+    case loadFailureAndNil
+    /// A write to the key while its load runs wins over the load's result.
+    case writeWinsOverLoad
+    /// Cancelling one waiter makes it throw `CancellationError` and does not cancel the load for
+    /// the others.
+    case loadWaiterCancellation
+    /// `stats` counts hits, misses, loads, load failures, evictions and expirations.
+    case cacheStatistics
+
     /// The case name.
     public var description: String { rawValue }
+
+    /// The cases that need a `CachingStore` (TTL, capacity, loading, statistics).
+    public static var cachingCases: [ConformanceCase] {
+        [.expiryHidesEntries, .expiryRemovalEvents, .expirationReplacedOrKept, .cacheInputOutOfRange,
+         .capacityBound, .scanResistance, .loadOnce, .loadFailureAndNil, .writeWinsOverLoad,
+         .loadWaiterCancellation, .cacheStatistics]
+    }
+
+    /// The cases every `Store` runs: all but ``cachingCases``.
+    public static var storeCases: [ConformanceCase] {
+        allCases.filter { !cachingCases.contains($0) }
+    }
 }

@@ -47,10 +47,11 @@ public struct ConformanceSuite: Sendable {
         }
     }
 
-    /// Runs every case in declaration order.
+    /// Runs every case that applies to `Store`s (``ConformanceCase/storeCases``) in declaration
+    /// order, and the ``ConformanceCase/cachingCases`` too when `includingCaching`.
     /// - Throws: the first ``ConformanceFailure``; later cases are not run.
-    public func runAll() async throws(ConformanceFailure) {
-        for testCase in ConformanceCase.allCases {
+    public func runAll(includingCaching: Bool = false) async throws(ConformanceFailure) {
+        for testCase in includingCaching ? ConformanceCase.allCases : ConformanceCase.storeCases {
             try await run(testCase)
         }
     }
@@ -93,6 +94,17 @@ extension CaseContext {
         case .overflowWithFilter: try await overflowWithFilter()
         case .eventTypeFilter: try await eventTypeFilter()
         case .sequenceIncreasing: try await sequenceIncreasing()
+        case .expiryHidesEntries: try await expiryHidesEntries()
+        case .expiryRemovalEvents: try await expiryRemovalEvents()
+        case .expirationReplacedOrKept: try await expirationReplacedOrKept()
+        case .cacheInputOutOfRange: try await cacheInputOutOfRange()
+        case .capacityBound: try await capacityBound()
+        case .scanResistance: try await scanResistance()
+        case .loadOnce: try await loadOnce()
+        case .loadFailureAndNil: try await loadFailureAndNil()
+        case .writeWinsOverLoad: try await writeWinsOverLoad()
+        case .loadWaiterCancellation: try await loadWaiterCancellation()
+        case .cacheStatistics: try await cacheStatistics()
         }
     }
 }
