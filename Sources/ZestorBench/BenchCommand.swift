@@ -32,6 +32,12 @@ public struct BenchCommand: AsyncParsableCommand {
         fresh random namespace whose rows and outbox entries are deleted afterwards. Without a \
         URL the PostgreSQL workloads are skipped (with a note on stderr).
         --threads also filters the writer counts; --rounds does not apply to durable workloads.
+
+        Cache workload (not run by default):
+          cache_trace  replays each --trace file (one key id per line; Benchmarks/Traces/generate.py \
+        writes synthetic ones) through a kind bounded to each --capacity with get(orLoad:), once per \
+        eviction policy and once naming none (default), and reports the miss ratio as \
+        memory miss_ratio:<trace>:<capacity>:<policy> 1 <ratio>.
         """
     )
 
@@ -45,7 +51,7 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Thread counts to run (comma-separated; default: each workload's own, 1 and 2).")
     var threads: String?
 
-    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")); cache: cache_trace.")
     var workload: String?
 
     @Flag(help: "Also run the durable workloads (SQLite files in a temporary directory, and PostgreSQL with --postgres; slow). With --workload, only the named workloads run.")
@@ -71,6 +77,12 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Interleaving rounds per measurement.")
     var rounds: Int = 4
 
+    @Option(help: ArgumentHelp("Trace files for cache_trace (comma-separated).", valueName: "files"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp("Capacities for cache_trace (comma-separated).", valueName: "n"))
+    var capacity: String?
+
     @Option(help: "MemoryStore shard count (default: the store's default).")
     var shards: Int?
 
@@ -82,8 +94,12 @@ public struct BenchCommand: AsyncParsableCommand {
     public func validate() throws {
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
-        _ = try selectedWorkloads()
+        let selected = try selectedWorkloads()
         _ = try selectedThreads()
+        if selected.cacheTrace {
+            guard let trace, !trace.isEmpty else { throw ValidationError("cache_trace needs --trace FILE[,FILE…]") }
+            guard !(try selectedCapacities()).isEmpty else { throw ValidationError("cache_trace needs --capacity N[,N…]") }
+        }
         for name in subjects?.split(separator: ",") ?? [] where !Self.knownSubjects.contains(name.trimmingCharacters(in: .whitespaces)) {
             throw ValidationError("unknown subject '\(name)'; known: \(Self.knownSubjects.joined(separator: ", "))")
         }
@@ -109,7 +125,7 @@ public struct BenchCommand: AsyncParsableCommand {
             try output(BenchReport(measurements: try BenchReport.decode(data)))
             return
         }
-        let (workloads, durableWorkloads) = try selectedWorkloads()
+        let (workloads, durableWorkloads, cacheTrace) = try selectedWorkloads()
         let threadFilter = try selectedThreads()
         let subjectFilter = subjects.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let runsMemory = subjectFilter.map { !$0.isDisjoint(with: Self.memorySubjects) } ?? true
@@ -127,13 +143,20 @@ public struct BenchCommand: AsyncParsableCommand {
         }
         let total = cells.count + durableWorkloads.count * providers.count
         let progress = ProgressLine()
+        var measurements: [Measurement] = []
+        if cacheTrace {
+            let replay = CacheTraceReplay(traces: (trace ?? "").split(separator: ",").map(String.init),
+                                          capacities: try selectedCapacities(), shardCount: shards) { message in
+                progress.show(message)
+            }
+            measurements += try await replay.run()
+        }
         progress.show("preparing 1.2M keys")
         let data = BenchData()
         let runner = BenchRunner(data: data, duration: duration, slices: rounds, shardCount: shards,
                                  subjectFilter: subjectFilter) { message in
             progress.show(message)
         }
-        var measurements: [Measurement] = []
         for (index, (workload, threads)) in cells.enumerated() {
             progress.prefix = "[\(index + 1)/\(total)] "
             measurements += await runner.run(workload, threads: threads)
@@ -185,20 +208,36 @@ public struct BenchCommand: AsyncParsableCommand {
 
     /// The memory and durable workloads to run: `--workload`'s, or every memory workload (and
     /// with `--durable` every durable one).
-    private func selectedWorkloads() throws -> (memory: [Workload], durable: [DurableWorkload]) {
-        guard let workload else { return (Workload.allCases, durable ? DurableWorkload.allCases : []) }
-        var memory: [Workload] = [], durable: [DurableWorkload] = []
+    private func selectedWorkloads() throws -> (memory: [Workload], durable: [DurableWorkload], cacheTrace: Bool) {
+        guard let workload else { return (Workload.allCases, durable ? DurableWorkload.allCases : [], false) }
+        var memory: [Workload] = [], durable: [DurableWorkload] = [], cacheTrace = false
         for name in workload.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if let workload = Workload(rawValue: name) {
                 memory.append(workload)
             } else if let workload = DurableWorkload(rawValue: name) {
                 durable.append(workload)
+            } else if name == Self.cacheTraceWorkload {
+                cacheTrace = true
             } else {
                 let known = Workload.allCases.map(\.rawValue) + DurableWorkload.allCases.map(\.rawValue)
+                    + [Self.cacheTraceWorkload]
                 throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
             }
         }
-        return (memory, durable)
+        return (memory, durable, cacheTrace)
+    }
+
+    /// The name of the trace-replay workload.
+    static let cacheTraceWorkload = "cache_trace"
+
+    private func selectedCapacities() throws -> [Int] {
+        guard let capacity else { return [] }
+        return try capacity.split(separator: ",").map { text in
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 1 else {
+                throw ValidationError("--capacity takes positive integers, got '\(text)'")
+            }
+            return value
+        }
     }
 
     private func selectedThreads() throws -> Set<Int>? {

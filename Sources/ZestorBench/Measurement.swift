@@ -19,9 +19,13 @@ struct Measurement: Codable, Sendable, Equatable {
     /// Whether the value is a latency in milliseconds rather than ops/s.
     var isMilliseconds: Bool { workload.hasSuffix("_ms") }
 
+    /// Whether the value is a ratio (0–1: `miss_ratio:…`) rather than ops/s.
+    var isRatio: Bool { workload.hasPrefix("miss_ratio:") }
+
     /// The plain-format line.
     var plainLine: String {
-        let value = isMilliseconds ? String(format: "%.3f", opsPerSecond) : "\(Int(opsPerSecond.rounded()))"
+        let value = isMilliseconds ? String(format: "%.3f", opsPerSecond)
+            : isRatio ? String(format: "%.4f", opsPerSecond) : "\(Int(opsPerSecond.rounded()))"
         return "\(subject) \(workload) \(threads) \(value)"
     }
 }

@@ -10,11 +10,14 @@ extension KindCache {
     static var promotionThreshold: UInt8 { 0 }
 
     /// Puts a new node into its policy's queue (S3-FIFO: the main queue if its key is in the
-    /// ghost queue, the small one otherwise). Exclusive lock.
-    mutating func admit(_ id: UInt32) {
+    /// ghost queue, or while the share is filling up and the small queue already holds its own
+    /// share; the small one otherwise). Exclusive lock; `filling` tells whether the share had
+    /// room for this entry without an eviction.
+    mutating func admit(_ id: UInt32, filling: Bool) {
         switch policy {
         case .s3fifo:
-            pushFront(id, ghost.remove(storage.nodes[Int(id)].key.hash) ? .main : .small)
+            let returning = ghost.remove(storage.nodes[Int(id)].key.hash)
+            pushFront(id, returning || (filling && count(of: .small) >= smallShare) ? .main : .small)
         case .sieve, .lru:
             pushFront(id, .main)
         case nil:

@@ -76,9 +76,10 @@ extension KindTable {
         guard cache.unsafelyUnwrapped.policy != nil else {
             return deadline == 0 ? 0 : cache!.allocateNode(for: key, deadline: deadline)
         }
-        if cache.unsafelyUnwrapped.isFull(entryCount: entries.count) { evictOne() }
+        let full = cache.unsafelyUnwrapped.isFull(entryCount: entries.count)
+        if full { evictOne() }
         let node = cache!.allocateNode(for: key, deadline: deadline)
-        cache!.admit(node)
+        cache!.admit(node, filling: !full)
         return node
     }
 
