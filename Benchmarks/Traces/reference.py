@@ -3,8 +3,7 @@
 generate.py, in the same `<subject> miss_ratio:<trace>:<capacity>:<policy> 1 <ratio>` lines as
 `zestor bench --workload cache_trace` (subject `libcachesim`), so the two can be put side by side.
 
-Policies: LRU, SIEVE, S3-FIFO, ARC and W-TinyLFU with libCacheSim's default parameters, and
-Belady's optimal policy (`optimal`: it knows the future, so no policy can miss less).
+Policies: LRU, SIEVE, S3-FIFO, ARC and W-TinyLFU with libCacheSim's default parameters.
 
 Usage: Benchmarks/Traces/reference.py [--capacity 1000,10000] TRACE...
 """
@@ -31,9 +30,6 @@ def main():
                 reader.reset()
                 ratio, _ = policy(cache_size=capacity).process_trace(reader)
                 print(f"libcachesim miss_ratio:{name}:{capacity}:{label} 1 {ratio:.4f}", flush=True)
-            reader.reset()
-            ratio, _ = lcs.Belady(cache_size=capacity, reader=reader).process_trace(reader)
-            print(f"libcachesim miss_ratio:{name}:{capacity}:optimal 1 {ratio:.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ public struct BenchCommand: AsyncParsableCommand {
         URL the PostgreSQL workloads are skipped (with a note on stderr).
         --threads also filters the writer counts; --rounds does not apply to durable workloads.
 
-        Cache workload (not run by default):
+        Cache workloads: get_hit_bounded, get_hit_ttl, set_insert_evicting and get_or_load_hit run \
+        on a kind configured as a cache, each interleaved with its reference on a plain kind \
+        (reported as <workload>_reference_<reference>). Not run by default:
           cache_trace  replays each --trace file (one key id per line; Benchmarks/Traces/generate.py \
         writes synthetic ones) through a kind bounded to each --capacity with get(orLoad:), once per \
         eviction policy and once naming none (default), and reports the miss ratio as \
@@ -51,7 +53,7 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Thread counts to run (comma-separated; default: each workload's own, 1 and 2).")
     var threads: String?
 
-    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")); cache: cache_trace.")
+    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); cache: \(CacheWorkload.allCases.map(\.rawValue).joined(separator: ", ")), cache_trace; durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: String?
 
     @Flag(help: "Also run the durable workloads (SQLite files in a temporary directory, and PostgreSQL with --postgres; slow). With --workload, only the named workloads run.")
@@ -125,7 +127,7 @@ public struct BenchCommand: AsyncParsableCommand {
             try output(BenchReport(measurements: try BenchReport.decode(data)))
             return
         }
-        let (workloads, durableWorkloads, cacheTrace) = try selectedWorkloads()
+        let (workloads, cacheWorkloads, durableWorkloads, cacheTrace) = try selectedWorkloads()
         let threadFilter = try selectedThreads()
         let subjectFilter = subjects.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let runsMemory = subjectFilter.map { !$0.isDisjoint(with: Self.memorySubjects) } ?? true
@@ -141,7 +143,10 @@ public struct BenchCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("note: PostgreSQL durable workloads skipped: no --postgres URL (or ZESTOR_POSTGRES_URL)\n".utf8))
             }
         }
-        let total = cells.count + durableWorkloads.count * providers.count
+        let cacheCells = runsMemory ? cacheWorkloads.flatMap { workload in
+            workload.threadCounts.filter { threadFilter?.contains($0) ?? true }.map { (workload, $0) }
+        } : []
+        let total = cells.count + cacheCells.count + durableWorkloads.count * providers.count
         let progress = ProgressLine()
         var measurements: [Measurement] = []
         if cacheTrace {
@@ -161,6 +166,13 @@ public struct BenchCommand: AsyncParsableCommand {
             progress.prefix = "[\(index + 1)/\(total)] "
             measurements += await runner.run(workload, threads: threads)
         }
+        let cacheRunner = CacheWorkloadRunner(data: data, duration: duration, slices: rounds, shardCount: shards) { message in
+            progress.show(message)
+        }
+        for (index, (workload, threads)) in cacheCells.enumerated() {
+            progress.prefix = "[\(cells.count + index + 1)/\(total)] "
+            measurements += try await cacheRunner.run(workload, threads: threads)
+        }
         if !providers.isEmpty {
             let durableRunner = DurableRunner(
                 keys: data.keys, duration: duration,
@@ -169,7 +181,7 @@ public struct BenchCommand: AsyncParsableCommand {
             ) { message in
                 progress.show(message)
             }
-            var step = cells.count
+            var step = cells.count + cacheCells.count
             do {
                 for provider in providers {
                     for workload in durableWorkloads {
@@ -208,23 +220,28 @@ public struct BenchCommand: AsyncParsableCommand {
 
     /// The memory and durable workloads to run: `--workload`'s, or every memory workload (and
     /// with `--durable` every durable one).
-    private func selectedWorkloads() throws -> (memory: [Workload], durable: [DurableWorkload], cacheTrace: Bool) {
-        guard let workload else { return (Workload.allCases, durable ? DurableWorkload.allCases : [], false) }
-        var memory: [Workload] = [], durable: [DurableWorkload] = [], cacheTrace = false
+    private func selectedWorkloads() throws
+        -> (memory: [Workload], cache: [CacheWorkload], durable: [DurableWorkload], cacheTrace: Bool) {
+        guard let workload else {
+            return (Workload.allCases, CacheWorkload.allCases, durable ? DurableWorkload.allCases : [], false)
+        }
+        var memory: [Workload] = [], cache: [CacheWorkload] = [], durable: [DurableWorkload] = [], cacheTrace = false
         for name in workload.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if let workload = Workload(rawValue: name) {
                 memory.append(workload)
+            } else if let workload = CacheWorkload(rawValue: name) {
+                cache.append(workload)
             } else if let workload = DurableWorkload(rawValue: name) {
                 durable.append(workload)
             } else if name == Self.cacheTraceWorkload {
                 cacheTrace = true
             } else {
-                let known = Workload.allCases.map(\.rawValue) + DurableWorkload.allCases.map(\.rawValue)
-                    + [Self.cacheTraceWorkload]
+                let known = Workload.allCases.map(\.rawValue) + CacheWorkload.allCases.map(\.rawValue)
+                    + DurableWorkload.allCases.map(\.rawValue) + [Self.cacheTraceWorkload]
                 throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
             }
         }
-        return (memory, durable, cacheTrace)
+        return (memory, cache, durable, cacheTrace)
     }
 
     /// The name of the trace-replay workload.

@@ -9,17 +9,19 @@ public import Synchronization
 final class CacheCounters: Sendable {
     @usableFromInline let hits = Atomic<Int>(0)
     @usableFromInline let misses = Atomic<Int>(0)
-    let loads = Atomic<Int>(0)
-    let loadFailures = Atomic<Int>(0)
-    let loadNanoseconds = Atomic<Int>(0)
-    let evictions = Atomic<Int>(0)
-    let expirations = Atomic<Int>(0)
+    @usableFromInline let loads = Atomic<Int>(0)
+    @usableFromInline let loadFailures = Atomic<Int>(0)
+    @usableFromInline let loadNanoseconds = Atomic<Int>(0)
+    @usableFromInline let evictions = Atomic<Int>(0)
+    @usableFromInline let expirations = Atomic<Int>(0)
     // Padding, never read: with the object header and the seven counters above, 128 bytes.
     private let padding: (Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0)
 
+    @usableFromInline
     init() {}
 
     /// Adds these counters to `stats`.
+    @inlinable
     func add(to stats: inout CacheStats) {
         stats.hits += hits.load(ordering: .relaxed)
         stats.misses += misses.load(ordering: .relaxed)

@@ -17,6 +17,7 @@ final class CacheNodeStorage: @unchecked Sendable {
     @usableFromInline let queues: UnsafeMutablePointer<NodeQueue>
     @usableFromInline let capacity: Int
 
+    @usableFromInline
     init(capacity: Int) {
         self.capacity = capacity
         nodes = .allocate(capacity: capacity)
@@ -38,6 +39,7 @@ final class CacheNodeStorage: @unchecked Sendable {
 
     /// A copy with room for `capacity` nodes (more than this one's). Caller holds the shard's
     /// lock exclusively.
+    @inlinable
     func grown(to capacity: Int) -> CacheNodeStorage {
         let larger = CacheNodeStorage(capacity: capacity)
         larger.nodes.update(from: nodes, count: self.capacity)

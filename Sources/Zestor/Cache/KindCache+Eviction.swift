@@ -7,13 +7,15 @@ public import Synchronization
 /// keeps no mark: a hit moves the node to the front.
 extension KindCache {
     /// The S3-FIFO frequency above which a node leaving the small queue moves to the main queue.
+    @inlinable
     static var promotionThreshold: UInt8 { 0 }
 
     /// Puts a new node into its policy's queue (S3-FIFO: the main queue if its key is in the
     /// ghost queue, or while the share is filling up and the small queue already holds its own
     /// share; the small one otherwise). Exclusive lock; `filling` tells whether the share had
     /// room for this entry without an eviction.
-    mutating func admit(_ id: UInt32, filling: Bool) {
+    @inlinable
+    func admit(_ id: UInt32, filling: Bool) {
         switch policy {
         case .s3fifo:
             let returning = ghost.remove(storage.nodes[Int(id)].key.hash)
@@ -46,7 +48,7 @@ extension KindCache {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func recordLRUAccess(_ id: UInt32) {
         lruLock.unsafelyUnwrapped.withLock { _ in moveToFront(id) }
     }
@@ -54,7 +56,8 @@ extension KindCache {
     /// Chooses the node an insertion into a full share evicts and takes it out of its queue
     /// (its entry and the node are then removed by the caller). Exclusive lock; the share is not
     /// empty.
-    mutating func chooseVictim() -> UInt32 {
+    @inlinable
+    func chooseVictim() -> UInt32 {
         switch policy {
         case .s3fifo: return chooseS3FIFOVictim()
         case .sieve: return chooseSIEVEVictim()
@@ -69,7 +72,8 @@ extension KindCache {
     /// empty), else from the main one. A small-queue node read since it entered moves to the
     /// main queue; one never read leaves, remembered in the ghost queue. A main-queue node with
     /// a frequency above 0 goes back to the front with it lowered by one.
-    private mutating func chooseS3FIFOVictim() -> UInt32 {
+    @inlinable
+    func chooseS3FIFOVictim() -> UInt32 {
         while true {
             if count(of: .small) >= smallShare || count(of: .main) == 0 {
                 let id = storage.queue(.small).pointee.back
@@ -97,7 +101,8 @@ extension KindCache {
 
     /// SIEVE: the hand walks from the back toward the front (wrapping around), clearing visited
     /// bits, and evicts the first unvisited node; it stays where the victim was.
-    private mutating func chooseSIEVEVictim() -> UInt32 {
+    @inlinable
+    func chooseSIEVEVictim() -> UInt32 {
         var id = hand != 0 ? hand : storage.queue(.main).pointee.back
         while storage.marks[Int(id)].load(ordering: .relaxed) != 0 {
             storage.marks[Int(id)].store(0, ordering: .relaxed)

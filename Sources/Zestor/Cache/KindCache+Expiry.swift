@@ -3,7 +3,8 @@
 /// read-only walks (``forEachExpired(at:_:)``) run under the shared lock.
 extension KindCache {
     /// Gives node `id` the deadline `deadline` (0: never), scheduling, moving or unscheduling it.
-    mutating func setDeadline(of id: UInt32, to deadline: Int64) {
+    @inlinable
+    func setDeadline(of id: UInt32, to deadline: Int64) {
         let old = storage.nodes[Int(id)].deadline
         storage.nodes[Int(id)].deadline = deadline
         let position = Int(storage.nodes[Int(id)].heapIndex)
@@ -21,7 +22,8 @@ extension KindCache {
     }
 
     /// Takes node `id` out of the heap (its deadline is left as it is).
-    mutating func unschedule(_ id: UInt32) {
+    @inlinable
+    func unschedule(_ id: UInt32) {
         let position = Int(storage.nodes[Int(id)].heapIndex)
         storage.nodes[Int(id)].heapIndex = -1
         let last = heap.removeLast()
@@ -33,6 +35,7 @@ extension KindCache {
     }
 
     /// The node that expires first, if it has expired at `now`.
+    @inlinable
     func firstExpired(at now: Int64) -> UInt32? {
         guard let first = heap.first, storage.nodes[Int(first)].deadline <= now else { return nil }
         return first
@@ -40,6 +43,7 @@ extension KindCache {
 
     /// Calls `body` with every node expired at `now`, in no particular order, visiting only them
     /// (and their children in the heap): O(expired).
+    @inlinable
     func forEachExpired(at now: Int64, _ body: (UInt32) -> Void) {
         guard let first = heap.first, storage.nodes[Int(first)].deadline <= now else { return }
         var pending = [0]
@@ -53,13 +57,15 @@ extension KindCache {
     }
 
     /// The number of nodes expired at `now`: O(expired).
+    @inlinable
     func expiredCount(at now: Int64) -> Int {
         var count = 0
         forEachExpired(at: now) { _ in count += 1 }
         return count
     }
 
-    private mutating func siftUp(_ start: Int) {
+    @inlinable
+    func siftUp(_ start: Int) {
         var position = start
         let id = heap[position]
         let deadline = storage.nodes[Int(id)].deadline
@@ -72,7 +78,8 @@ extension KindCache {
         place(id, at: position)
     }
 
-    private mutating func siftDown(_ start: Int) {
+    @inlinable
+    func siftDown(_ start: Int) {
         var position = start
         let id = heap[position]
         let deadline = storage.nodes[Int(id)].deadline
@@ -89,7 +96,8 @@ extension KindCache {
         place(id, at: position)
     }
 
-    private mutating func place(_ id: UInt32, at position: Int) {
+    @inlinable
+    func place(_ id: UInt32, at position: Int) {
         heap[position] = id
         storage.nodes[Int(id)].heapIndex = Int32(position)
     }

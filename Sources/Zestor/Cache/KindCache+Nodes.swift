@@ -1,9 +1,12 @@
+public import Synchronization
+
 /// Node allocation and queue links. Caller holds the owning shard's lock exclusively (LRU hits:
 /// shared plus ``KindCache/lruLock``, for ``moveToFront(_:)`` only).
 extension KindCache {
     /// A fresh node for `key` expiring at `deadline` (0: never), scheduled when it expires and
     /// in no queue yet.
-    mutating func allocateNode(for key: EntryKey, deadline: Int64) -> UInt32 {
+    @inlinable
+    func allocateNode(for key: EntryKey, deadline: Int64) -> UInt32 {
         let id: UInt32
         if freeList != 0 {
             id = freeList
@@ -20,7 +23,8 @@ extension KindCache {
     }
 
     /// Takes node `id` out of its queue and the heap and frees it.
-    mutating func releaseNode(_ id: UInt32) {
+    @inlinable
+    func releaseNode(_ id: UInt32) {
         if storage.nodes[Int(id)].queue != nil { unlink(id) }
         if storage.nodes[Int(id)].heapIndex >= 0 { unschedule(id) }
         storage.nodes[Int(id)] = .free
@@ -29,6 +33,7 @@ extension KindCache {
     }
 
     /// Puts node `id` (in no queue) at the front of `queue`.
+    @inlinable
     func pushFront(_ id: UInt32, _ queue: EvictionQueueID) {
         let nodes = storage.nodes
         let anchors = storage.queue(queue)
@@ -42,12 +47,14 @@ extension KindCache {
     }
 
     /// Takes node `id` out of its queue (SIEVE's hand moves on if it pointed at it).
-    mutating func unlink(_ id: UInt32) {
+    @inlinable
+    func unlink(_ id: UInt32) {
         if hand == id { hand = storage.nodes[Int(id)].previous }
         unlinkKeepingHand(id)
     }
 
     /// Takes node `id` out of its queue; does not touch the hand.
+    @inlinable
     func unlinkKeepingHand(_ id: UInt32) {
         let nodes = storage.nodes
         guard let queue = nodes[Int(id)].queue else { return }
@@ -62,6 +69,7 @@ extension KindCache {
     }
 
     /// Moves node `id` to the front of its own queue.
+    @inlinable
     func moveToFront(_ id: UInt32) {
         guard let queue = storage.nodes[Int(id)].queue, storage.queue(queue).pointee.front != id else { return }
         unlinkKeepingHand(id)
@@ -69,5 +77,6 @@ extension KindCache {
     }
 
     /// The length of `queue`.
+    @inlinable
     func count(of queue: EvictionQueueID) -> Int { storage.queue(queue).pointee.count }
 }

@@ -11,14 +11,21 @@
 /// - a bounded kind's shard holds at most ``share`` entries;
 /// - everything but `marks`, the counters and (for LRU) the queues is written only under the
 ///   exclusive lock (see ``CacheNodeStorage``).
+///
+/// A class, so that a ``KindTable`` stays four words and a read reaches the state in place
+/// (without copying it out of the table). Its variables are `@exclusivity(unchecked)`: the
+/// shard's lock already gives the exclusivity the run-time checks would verify, and the checks
+/// would cost each access about 40 instructions.
 @usableFromInline
-struct KindCache<Value: Sendable> {
+final class KindCache<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: every variable is guarded by the owning shard's lock as stated above; the
+    // constants and the atomics need no guard.
     /// The eviction policy of a bounded kind; nil when unbounded.
     @usableFromInline let policy: EvictionPolicy?
     /// The most entries this shard may hold (`Int.max` when unbounded).
     @usableFromInline let share: Int
     /// S3-FIFO: the length the small queue may reach before it is evicted from first.
-    let smallShare: Int
+    @usableFromInline let smallShare: Int
     /// The kind's default time to live in nanoseconds; 0 when it has none.
     @usableFromInline let defaultTimeToLive: Int64
     @usableFromInline let clock: any ExpiryClock
@@ -26,22 +33,23 @@ struct KindCache<Value: Sendable> {
     /// Serializes LRU hits, which relink nodes under the shared lock. Nil for other policies.
     @usableFromInline let lruLock: Locked<Void>?
 
-    @usableFromInline var storage: CacheNodeStorage
+    @usableFromInline @exclusivity(unchecked) var storage: CacheNodeStorage
     /// The first free node (0: none); free nodes are chained through `next`.
-    var freeList: UInt32 = 0
+    @usableFromInline @exclusivity(unchecked) var freeList: UInt32 = 0
     /// The lowest id never handed out.
-    var nextUnused: UInt32 = 1
+    @usableFromInline @exclusivity(unchecked) var nextUnused: UInt32 = 1
     /// Node ids ordered by deadline (a binary min-heap).
-    var heap: ContiguousArray<UInt32> = []
-    var ghost: GhostQueue
+    @usableFromInline @exclusivity(unchecked) var heap: ContiguousArray<UInt32> = []
+    @usableFromInline @exclusivity(unchecked) var ghost: GhostQueue
     /// SIEVE's hand: the next node to examine (0: start from the back).
-    var hand: UInt32 = 0
+    @usableFromInline @exclusivity(unchecked) var hand: UInt32 = 0
     /// The loads of `get(_:_:orLoad:)` in flight, by key. A write to a key removes its load, so
     /// the load's result is not stored over it.
-    @usableFromInline var loads: [EntryKey: InFlightLoad<Value>] = [:]
+    @usableFromInline @exclusivity(unchecked) var loads: [EntryKey: InFlightLoad<Value>] = [:]
 
     /// The cache state of a kind configured with `options`, in a shard whose share of the
     /// capacity is `share`.
+    @usableFromInline
     init(options: CacheOptions, share: Int, clock: any ExpiryClock) {
         policy = options.capacity == nil ? nil : options.eviction
         self.share = options.capacity == nil ? .max : share

@@ -10,11 +10,19 @@ extension MemoryStore {
     /// load running for the others. A write to the key while the load runs wins: the loaded value
     /// is returned to the waiters but not stored over it. The kind's validator checks the loaded
     /// value before it is stored; its error goes to every waiter.
+    @inlinable
     public func get(_ kind: String, _ key: String,
                     orLoad load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
         try checkWritable(kind)
         let entryKey = EntryKey(key: key)
         if let entry = read(kind, entryKey) { return entry.value }
+        return try await loadMissing(kind, entryKey, load)
+    }
+
+    /// The miss path of `get(_:_:orLoad:)`: joins the key's load in flight or starts one.
+    @usableFromInline
+    func loadMissing(_ kind: String, _ entryKey: EntryKey,
+                     _ load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
         let found = try mutate(kind, entryKey) { table -> LoadLookup<Value> in
             if table.cache == nil { makeCache(&table) }
             if let slot = table.liveSlot(of: entryKey) {

@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// The cache side of the write funnel and of point reads, for tables whose ``KindTable/cache``
 /// is non-nil: expiry checks, node bookkeeping, eviction and the removals the cache makes.
@@ -7,38 +7,47 @@ import Synchronization
 extension KindTable {
     // MARK: Reads
 
-    /// The live entry under `key`, or nil: the point read of every store operation. For a cache
-    /// kind it also counts the hit or miss and records the access for the eviction policy.
-    /// Caller holds the shard's lock (shared is enough).
+    /// The live entry under `key`, or nil, for a table whose ``cache`` is non-nil (the engine's
+    /// point read, ``MemoryStore/read(_:_:)``, reads other tables' entries directly): counts the
+    /// hit or miss and records the access for the eviction policy. Caller holds the shard's lock
+    /// (shared is enough).
     @inlinable @inline(__always)
-    func lookup(_ key: EntryKey) -> Entry<Value>? {
-        if cache == nil { return entries[key] }
-        return lookupCached(key)
-    }
-
-    @usableFromInline
     func lookupCached(_ key: EntryKey) -> Entry<Value>? {
-        let cache = cache.unsafelyUnwrapped
-        guard let (slot, node) = entries.slotAndNode(of: key) else {
-            cache.counters.misses.add(1, ordering: .relaxed)
-            return nil
-        }
-        if node != 0 {
-            let deadline = cache.deadline(of: node)
-            if deadline != 0 && deadline <= cache.clock.monotonicNanoseconds {
+        // No retain of the cache or of the entries' storage: `self` (read in place under the
+        // shard's lock) holds both for the whole call and nothing here can release them (the
+        // idiom of `EntryTable`'s subscript, whose comment explains it).
+        Unmanaged.passUnretained(cache.unsafelyUnwrapped)._withUnsafeGuaranteedRef { cache in
+            guard case .some = entries.storage else {
                 cache.counters.misses.add(1, ordering: .relaxed)
                 return nil
             }
-            cache.recordAccess(node)
+            return Unmanaged.passUnretained(entries.storage.unsafelyUnwrapped)._withUnsafeGuaranteedRef { storage in
+                guard let slot = storage.slot(of: key) else {
+                    cache.counters.misses.add(1, ordering: .relaxed)
+                    return nil
+                }
+                let node = storage.node(at: slot)
+                if node != 0 {
+                    // Only a kind with expiring entries reads the node's deadline (and the clock).
+                    if !cache.heap.isEmpty {
+                        let deadline = cache.deadline(of: node)
+                        if deadline != 0 && deadline <= cache.clock.monotonicNanoseconds {
+                            cache.counters.misses.add(1, ordering: .relaxed)
+                            return nil
+                        }
+                    }
+                    cache.recordAccess(node)
+                }
+                cache.counters.hits.add(1, ordering: .relaxed)
+                return storage.entry(at: slot)
+            }
         }
-        cache.counters.hits.add(1, ordering: .relaxed)
-        return entries.entry(atSlot: slot)
     }
 
     /// The node ids of the entries that have expired at the cache clock's current reading but
     /// are not swept yet: what a snapshot taken now must leave out. Empty (and no clock read)
     /// when nothing in the table expires. Shared lock.
-    @usableFromInline
+    @inlinable
     func expiredNodes() -> Set<UInt32> {
         guard let cache, !cache.heap.isEmpty else { return [] }
         var expired: Set<UInt32> = []
@@ -47,7 +56,7 @@ extension KindTable {
     }
 
     /// The number of live entries (excluding the expired, not yet swept). Shared lock.
-    @usableFromInline
+    @inlinable
     func liveCount() -> Int {
         guard let cache, !cache.heap.isEmpty else { return entries.count }
         return entries.count - cache.expiredCount(at: cache.clock.monotonicNanoseconds)
@@ -55,7 +64,7 @@ extension KindTable {
 
     // MARK: The write funnel's cache steps
 
-    @usableFromInline
+    @inlinable
     mutating func liveCachedSlot(_ slot: Int, of key: EntryKey) -> Int? {
         let node = entries.node(atSlot: slot)
         guard node != 0, let cache else { return slot }
@@ -68,7 +77,7 @@ extension KindTable {
     /// The node of a new entry (0: none), evicting first when the share is full (an expired
     /// entry if there is one, else the policy's victim). The key's load in flight, if any, is
     /// abandoned: this write wins over it.
-    @usableFromInline
+    @inlinable
     mutating func cacheWillInsert(_ key: EntryKey, expiry: ExpiryChange) -> UInt32 {
         abandonLoad(of: key)
         let deadline: Int64
@@ -84,7 +93,7 @@ extension KindTable {
     }
 
     /// Applies `expiry` to the replaced entry in `slot` and records the write as an access.
-    @usableFromInline
+    @inlinable
     mutating func cacheDidReplace(_ key: EntryKey, atSlot slot: Int, expiry: ExpiryChange) {
         abandonLoad(of: key)
         applyExpiry(expiry, to: key, atSlot: slot)
@@ -94,7 +103,7 @@ extension KindTable {
 
     /// Gives the entry in `slot` the deadline of `expiry`, creating or freeing its node in an
     /// unbounded kind (where only expiring entries have one).
-    @usableFromInline
+    @inlinable
     mutating func applyExpiry(_ expiry: ExpiryChange, to key: EntryKey, atSlot slot: Int) {
         guard case .deadline(let deadline) = expiry else { return }
         let node = entries.node(atSlot: slot)
@@ -110,7 +119,7 @@ extension KindTable {
         }
     }
 
-    @usableFromInline
+    @inlinable
     mutating func removeCached(_ key: EntryKey, cause: EventCause) -> Entry<Value>? {
         guard let (slot, node) = entries.slotAndNode(of: key) else { return nil }
         if node == 0 {
@@ -126,6 +135,7 @@ extension KindTable {
 
     /// Removes the entry of node `id` (under `key`) with its `.delete` event and frees the node;
     /// expirations and evictions are counted.
+    @inlinable
     @discardableResult
     mutating func removeNode(_ id: UInt32, of key: EntryKey, cause: EventCause) -> Entry<Value> {
         abandonLoad(of: key)
@@ -142,6 +152,7 @@ extension KindTable {
 
     /// Makes room for one entry in a full share: removes an expired entry if there is one
     /// (cause ``EventCause/expired``), else the policy's victim (cause ``EventCause/evicted``).
+    @inlinable
     mutating func evictOne() {
         if !cache.unsafelyUnwrapped.heap.isEmpty,
            let expired = cache!.firstExpired(at: cache.unsafelyUnwrapped.clock.monotonicNanoseconds) {
@@ -153,6 +164,7 @@ extension KindTable {
     }
 
     /// Removes up to `limit` entries expired at `now`, earliest first; returns how many.
+    @inlinable
     mutating func sweepExpired(at now: Int64, limit: Int) -> Int {
         var removed = 0
         while removed < limit, let expired = cache?.firstExpired(at: now) {

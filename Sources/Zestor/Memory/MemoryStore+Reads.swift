@@ -28,7 +28,10 @@ extension MemoryStore {
         shard.lockShared()
         defer { shard.unlock() }
         guard let table = shard.index(of: kind) else { return nil }
-        return shard.tables[table].lookup(key)
+        // Each step reads the table in place: copying it out would retain its kind, entries,
+        // hub and cache.
+        if shard.tables[table].cache == nil { return shard.tables[table].entries[key] }
+        return shard.tables[table].lookupCached(key)
     }
 
     /// The entries of `kind` for which every filter returns `true`, at one point in time.

@@ -7,21 +7,28 @@ struct BenchValue: Codable, Equatable, Sendable {
     var n: Int
 }
 
-// Usage: CallgrindDriver <get_hit|set_update> <ops>
+// Usage: CallgrindDriver <workload> <ops>
 // Preloads the 100,000 keys of Benchmarks/README.md, then runs <ops> operations on keys drawn
 // by xorshift, synchronously on the main thread (no threads, no dispatch: valgrind-friendly).
 // Instructions per operation = (count at <ops>) - (count at 0), divided by <ops>.
+// Workloads: get_hit, set_update (a plain kind); get_hit_bounded, set_update_bounded (a kind
+// bounded to 100,000); get_hit_ttl, set_update_ttl (a kind whose entries live an hour).
+let workloads: [String: CacheOptions?] = [
+    "get_hit": nil, "set_update": nil,
+    "get_hit_bounded": try CacheOptions(capacity: 100_000), "set_update_bounded": try CacheOptions(capacity: 100_000),
+    "get_hit_ttl": try CacheOptions(timeToLive: .seconds(3600)), "set_update_ttl": try CacheOptions(timeToLive: .seconds(3600)),
+]
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let operations = Int(arguments[2]), ["get_hit", "set_update"].contains(arguments[1]) else {
-    print("usage: CallgrindDriver <get_hit|set_update> <ops>")
+guard arguments.count == 3, let operations = Int(arguments[2]), let cache = workloads[arguments[1]] else {
+    print("usage: CallgrindDriver <\(workloads.keys.sorted().joined(separator: "|"))> <ops>")
     exit(2)
 }
-let store = MemoryStore<BenchValue>()
+let store = MemoryStore<BenchValue>(options: StoreOptions(caches: cache.map { ["bench": $0] } ?? [:]))
 let keys = (0..<100_000).map { "key-\($0)" }
 for (index, key) in keys.enumerated() { try store.set("bench", key, BenchValue(name: "v", n: index)) }
 var state: UInt64 = 0x9E37_79B9_7F4A_7C15
 var checksum = 0
-let reads = arguments[1] == "get_hit"
+let reads = arguments[1].hasPrefix("get_hit")
 for index in 0..<operations {
     state ^= state << 13
     state ^= state >> 7

@@ -6,16 +6,19 @@
 /// the ring slot an insertion overwrites forgets its hash only if no later insertion of the same
 /// hash happened, and a hit forgets the hash at once. A hash collision between two keys can
 /// only send a new key to the main queue early; it never affects correctness.
+@usableFromInline
 struct GhostQueue {
-    private var ring: ContiguousArray<Int>
-    private var insertions: [Int: Int] = [:]
-    private var inserted = 0
+    @usableFromInline var ring: ContiguousArray<Int>
+    @usableFromInline var insertions: [Int: Int] = [:]
+    @usableFromInline var inserted = 0
 
+    @usableFromInline
     init(capacity: Int) {
         ring = ContiguousArray(repeating: 0, count: max(capacity, 0))
     }
 
     /// Remembers `hash`, forgetting the oldest one when full.
+    @inlinable
     mutating func insert(_ hash: Int) {
         guard !ring.isEmpty else { return }
         let position = inserted % ring.count
@@ -29,6 +32,7 @@ struct GhostQueue {
     }
 
     /// Whether `hash` was remembered; forgets it.
+    @inlinable
     mutating func remove(_ hash: Int) -> Bool {
         insertions.removeValue(forKey: hash) != nil
     }
