@@ -3,9 +3,14 @@
 extension MemoryStore {
     /// Throws ``StoreError/outOfRange(parameter:value:requirement:)`` for `.after` a duration that
     /// is not positive. First step of every write given an expiration, so a bad one stores nothing.
-    @usableFromInline
+    @inlinable @inline(__always)
     func check(_ expiration: Expiration) throws {
-        if case .after(let duration) = expiration { try RangeCheck.positive(duration, "Expiration.after") }
+        if case .after(let duration) = expiration { try checkTimeToLive(duration) }
+    }
+
+    @usableFromInline
+    func checkTimeToLive(_ duration: Duration) throws {
+        try RangeCheck.positive(duration, "Expiration.after")
     }
 
     /// The deadline a write with `expiration` gives its entry in `table`. A deadline for a kind
@@ -15,8 +20,8 @@ extension MemoryStore {
     func resolve(_ expiration: Expiration, in table: inout KindTable<Value>) -> ExpiryChange {
         switch expiration {
         case .kindDefault:
-            guard let timeToLive = table.cache?.defaultTimeToLive, timeToLive != 0 else { return .never }
-            return .deadline(clock.monotonicNanoseconds &+ timeToLive)
+            guard let cache = table.cache, cache.defaultTimeToLive != 0 else { return .never }
+            return .deadline(clock.monotonicNanoseconds &+ cache.defaultTimeToLive)
         case .never:
             return .never
         case .after(let duration):

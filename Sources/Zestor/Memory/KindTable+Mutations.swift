@@ -11,6 +11,21 @@ extension KindTable {
     @inlinable
     mutating func upsert(_ key: EntryKey, _ value: Value, changeDetector: ChangeDetector<Value>,
                          expiry: ExpiryChange = .never) -> AppliedWrite {
+        if cache == nil {
+            // No cache state: no expiry to apply (a deadline would have made the table a cache)
+            // and no node; the same steps as below without the cache's.
+            guard let slot = entries.slot(of: key) else {
+                writeUncached(Entry(value: value, version: 1), for: key, atSlot: nil, cause: .write)
+                return AppliedWrite(result: .created, version: 1)
+            }
+            let stored = entries.entry(atSlot: slot)
+            if changeDetector.isEquivalent(stored.value, value) {
+                return AppliedWrite(result: .unchanged, version: stored.version)
+            }
+            let version = stored.version &+ 1
+            writeUncached(Entry(value: value, version: version), for: key, atSlot: slot, cause: .write)
+            return AppliedWrite(result: .updated, version: version)
+        }
         guard let slot = liveSlot(of: key) else {
             write(Entry(value: value, version: 1), for: key, atSlot: nil, expiry: expiry, cause: .write)
             return AppliedWrite(result: .created, version: 1)
@@ -49,13 +64,26 @@ extension KindTable {
     @inlinable @inline(__always)
     mutating func write(_ entry: Entry<Value>, for key: EntryKey, atSlot slot: Int?, expiry: ExpiryChange,
                         cause: EventCause) {
+        if cache == nil { return writeUncached(entry, for: key, atSlot: slot, cause: cause) }
         if let slot {
             entries.replaceEntry(atSlot: slot, with: entry)
-            if cache != nil { cacheDidReplace(key, atSlot: slot, expiry: expiry) }
+            cacheDidReplace(key, atSlot: slot, expiry: expiry)
             hub?.publish(key: key.key, type: .update, value: entry.value, cause: cause)
         } else {
-            let node: UInt32 = cache == nil ? 0 : cacheWillInsert(key, expiry: expiry)
+            let node = cacheWillInsert(key, expiry: expiry)
             entries.insertNew(key, entry, node: node)
+            hub?.publish(key: key.key, type: .create, value: entry.value, cause: cause)
+        }
+    }
+
+    /// ``write(_:for:atSlot:expiry:cause:)`` for a table without cache state (`cache` is nil).
+    @inlinable @inline(__always)
+    mutating func writeUncached(_ entry: Entry<Value>, for key: EntryKey, atSlot slot: Int?, cause: EventCause) {
+        if let slot {
+            entries.replaceEntry(atSlot: slot, with: entry)
+            hub?.publish(key: key.key, type: .update, value: entry.value, cause: cause)
+        } else {
+            entries.insertNew(key, entry)
             hub?.publish(key: key.key, type: .create, value: entry.value, cause: cause)
         }
     }
