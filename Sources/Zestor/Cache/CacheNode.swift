@@ -1,5 +1,6 @@
-/// The cache bookkeeping of one entry of a cache kind (``KindCache``): its key, its expiry
-/// deadline, its place in an eviction queue and in the expiry heap.
+/// The cache bookkeeping of one entry of a cache kind (``KindCache``): its key, its place in an
+/// eviction queue and in the expiry heap. (Its deadline and its mark are kept apart, in
+/// ``CacheNodeStorage``'s compact arrays, so a read touches 9 bytes, not a whole node.)
 ///
 /// Node ids are indices into a ``CacheNodeStorage``; id 0 is never used, so an entry slot's
 /// ``EntrySlot/node`` of 0 means "no node". Links are ids (0 = none).
@@ -7,8 +8,6 @@
 struct CacheNode {
     /// The entry's key (the empty key while the node is free).
     @usableFromInline var key: EntryKey
-    /// Monotonic nanoseconds (``ExpiryClock/monotonicNanoseconds``) at which the entry expires; 0: never.
-    @usableFromInline var deadline: Int64
     /// The neighbour toward the front (newer end) of the node's queue.
     @usableFromInline var previous: UInt32
     /// The neighbour toward the back (older end) of the node's queue; the next free node while free.
@@ -19,9 +18,8 @@ struct CacheNode {
     @usableFromInline var queue: EvictionQueueID?
 
     @inlinable
-    init(key: EntryKey, deadline: Int64, previous: UInt32, next: UInt32, heapIndex: Int32, queue: EvictionQueueID?) {
+    init(key: EntryKey, previous: UInt32, next: UInt32, heapIndex: Int32, queue: EvictionQueueID?) {
         self.key = key
-        self.deadline = deadline
         self.previous = previous
         self.next = next
         self.heapIndex = heapIndex
@@ -30,7 +28,7 @@ struct CacheNode {
 
     @inlinable
     static var free: CacheNode {
-        CacheNode(key: EntryKey(key: "", hash: 0), deadline: 0, previous: 0, next: 0, heapIndex: -1, queue: nil)
+        CacheNode(key: EntryKey(key: "", hash: 0), previous: 0, next: 0, heapIndex: -1, queue: nil)
     }
 }
 

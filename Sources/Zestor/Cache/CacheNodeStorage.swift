@@ -1,7 +1,9 @@
 public import Synchronization
 
 /// The memory of a ``KindCache``'s nodes: `capacity` nodes (all initialized; id 0 unused), one
-/// access mark per node, and the heads of the two eviction queues, at fixed addresses.
+/// deadline and one access mark per node, and the heads of the two eviction queues, at fixed
+/// addresses. A deadline is monotonic nanoseconds (``ExpiryClock/monotonicNanoseconds``); 0:
+/// never.
 ///
 /// Fixed addresses are what let a reader record a hit while holding its shard's lock only
 /// shared: it stores into `marks` atomically and never touches a copy-on-write buffer.
@@ -13,6 +15,7 @@ public import Synchronization
 final class CacheNodeStorage: @unchecked Sendable {
     // @unchecked: the pointers are immutable; the memory they point to is guarded as stated above.
     @usableFromInline let nodes: UnsafeMutablePointer<CacheNode>
+    @usableFromInline let deadlines: UnsafeMutablePointer<Int64>
     @usableFromInline let marks: UnsafeMutablePointer<Atomic<UInt8>>
     @usableFromInline let queues: UnsafeMutablePointer<NodeQueue>
     @usableFromInline let capacity: Int
@@ -22,6 +25,8 @@ final class CacheNodeStorage: @unchecked Sendable {
         self.capacity = capacity
         nodes = .allocate(capacity: capacity)
         nodes.initialize(repeating: .free, count: capacity)
+        deadlines = .allocate(capacity: capacity)
+        deadlines.initialize(repeating: 0, count: capacity)
         marks = .allocate(capacity: capacity)
         for index in 0..<capacity { (marks + index).initialize(to: Atomic(0)) }
         queues = .allocate(capacity: 2)
@@ -31,6 +36,7 @@ final class CacheNodeStorage: @unchecked Sendable {
     deinit {
         nodes.deinitialize(count: capacity)
         nodes.deallocate()
+        deadlines.deallocate()
         marks.deinitialize(count: capacity)
         marks.deallocate()
         queues.deinitialize(count: 2)
@@ -43,6 +49,7 @@ final class CacheNodeStorage: @unchecked Sendable {
     func grown(to capacity: Int) -> CacheNodeStorage {
         let larger = CacheNodeStorage(capacity: capacity)
         larger.nodes.update(from: nodes, count: self.capacity)
+        larger.deadlines.update(from: deadlines, count: self.capacity)
         for index in 0..<self.capacity {
             larger.marks[index].store(marks[index].load(ordering: .relaxed), ordering: .relaxed)
         }

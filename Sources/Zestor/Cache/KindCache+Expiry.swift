@@ -5,8 +5,8 @@ extension KindCache {
     /// Gives node `id` the deadline `deadline` (0: never), scheduling, moving or unscheduling it.
     @inlinable
     func setDeadline(of id: UInt32, to deadline: Int64) {
-        let old = storage.nodes[Int(id)].deadline
-        storage.nodes[Int(id)].deadline = deadline
+        let old = storage.deadlines[Int(id)]
+        storage.deadlines[Int(id)] = deadline
         let position = Int(storage.nodes[Int(id)].heapIndex)
         if deadline == 0 {
             if position >= 0 { unschedule(id) }
@@ -37,7 +37,7 @@ extension KindCache {
     /// The node that expires first, if it has expired at `now`.
     @inlinable
     func firstExpired(at now: Int64) -> UInt32? {
-        guard let first = heap.first, storage.nodes[Int(first)].deadline <= now else { return nil }
+        guard let first = heap.first, storage.deadlines[Int(first)] <= now else { return nil }
         return first
     }
 
@@ -45,12 +45,12 @@ extension KindCache {
     /// (and their children in the heap): O(expired).
     @inlinable
     func forEachExpired(at now: Int64, _ body: (UInt32) -> Void) {
-        guard let first = heap.first, storage.nodes[Int(first)].deadline <= now else { return }
+        guard let first = heap.first, storage.deadlines[Int(first)] <= now else { return }
         var pending = [0]
         while let position = pending.popLast() {
             body(heap[position])
             for child in [2 * position + 1, 2 * position + 2]
-            where child < heap.count && storage.nodes[Int(heap[child])].deadline <= now {
+            where child < heap.count && storage.deadlines[Int(heap[child])] <= now {
                 pending.append(child)
             }
         }
@@ -68,10 +68,10 @@ extension KindCache {
     func siftUp(_ start: Int) {
         var position = start
         let id = heap[position]
-        let deadline = storage.nodes[Int(id)].deadline
+        let deadline = storage.deadlines[Int(id)]
         while position > 0 {
             let parent = (position - 1) / 2
-            guard storage.nodes[Int(heap[parent])].deadline > deadline else { break }
+            guard storage.deadlines[Int(heap[parent])] > deadline else { break }
             place(heap[parent], at: position)
             position = parent
         }
@@ -82,11 +82,11 @@ extension KindCache {
     func siftDown(_ start: Int) {
         var position = start
         let id = heap[position]
-        let deadline = storage.nodes[Int(id)].deadline
+        let deadline = storage.deadlines[Int(id)]
         while true {
             var smallest = position, smallestDeadline = deadline
             for child in [2 * position + 1, 2 * position + 2] where child < heap.count {
-                let childDeadline = storage.nodes[Int(heap[child])].deadline
+                let childDeadline = storage.deadlines[Int(heap[child])]
                 if childDeadline < smallestDeadline { smallest = child; smallestDeadline = childDeadline }
             }
             guard smallest != position else { break }

@@ -16,7 +16,8 @@ extension KindCache {
             id = nextUnused
             nextUnused += 1
         }
-        storage.nodes[Int(id)] = CacheNode(key: key, deadline: 0, previous: 0, next: 0, heapIndex: -1, queue: nil)
+        storage.nodes[Int(id)] = CacheNode(key: key, previous: 0, next: 0, heapIndex: -1, queue: nil)
+        storage.deadlines[Int(id)] = 0
         storage.marks[Int(id)].store(0, ordering: .relaxed)
         if deadline != 0 { setDeadline(of: id, to: deadline) }
         return id
@@ -28,6 +29,7 @@ extension KindCache {
         if storage.nodes[Int(id)].queue != nil { unlink(id) }
         if storage.nodes[Int(id)].heapIndex >= 0 { unschedule(id) }
         storage.nodes[Int(id)] = .free
+        storage.deadlines[Int(id)] = 0
         storage.nodes[Int(id)].next = freeList
         freeList = id
     }
