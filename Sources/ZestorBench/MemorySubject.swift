@@ -6,8 +6,9 @@ final class MemorySubject: BenchSubject {
     var name: String { "memory" }
     var isThreadSafe: Bool { true }
 
-    init(preloading keys: [String], shardCount: Int?) {
-        store = shardCount.map { MemoryStore(shardCount: $0) } ?? MemoryStore()
+    /// A store (with `options`: e.g. the bench kind configured as a cache) holding `keys`.
+    init(preloading keys: [String], shardCount: Int?, options: StoreOptions<BenchValue> = .init()) {
+        store = shardCount.map { MemoryStore(options: options, shardCount: $0) } ?? MemoryStore(options: options)
         for (index, key) in keys.enumerated() {
             _ = try? store.set(BenchData.kind, key, BenchValue(name: "v", n: index))
         }

@@ -52,13 +52,6 @@ struct CachingExampleTests {
     }
 
     @Test func readmeShowsTheCachingExampleVerbatim() throws {
-        let here = URL(fileURLWithPath: #filePath)
-        let source = try String(contentsOf: here, encoding: .utf8)
-        let readme = try String(contentsOf: here.deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
-        let begin = try #require(source.range(of: "// caching-example begin\n"))
-        let end = try #require(source.range(of: "// caching-example end"))
-        let snippet = String(source[begin.upperBound..<end.lowerBound])
-        #expect(readme.contains(snippet), "README.md must contain the caching example of CachingExampleTests.swift verbatim")
+        #expect(try readmeShowsSnippet("caching-example"), "README.md must contain the caching example of CachingExampleTests.swift verbatim")
     }
 }

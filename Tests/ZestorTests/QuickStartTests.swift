@@ -49,13 +49,6 @@ struct QuickStartTests {
     }
 
     @Test func readmeShowsTheQuickStartVerbatim() throws {
-        let here = URL(fileURLWithPath: #filePath)
-        let source = try String(contentsOf: here, encoding: .utf8)
-        let readme = try String(contentsOf: here.deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
-        let begin = try #require(source.range(of: "// quick-start begin\n"))
-        let end = try #require(source.range(of: "// quick-start end"))
-        let snippet = String(source[begin.upperBound..<end.lowerBound])
-        #expect(readme.contains(snippet), "README.md must contain the quick start of QuickStartTests.swift verbatim")
+        #expect(try readmeShowsSnippet("quick-start"), "README.md must contain the quick start of QuickStartTests.swift verbatim")
     }
 }

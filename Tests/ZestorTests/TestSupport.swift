@@ -104,3 +104,15 @@ final class LockedBox<T>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+/// Whether README.md contains, verbatim, the lines of the test file at `file` between the
+/// `// <marker> begin` and `// <marker> end` lines: the README's examples are compiled as tests.
+func readmeShowsSnippet(_ marker: String, of file: String = #filePath) throws -> Bool {
+    let here = URL(fileURLWithPath: file)
+    let source = try String(contentsOf: here, encoding: .utf8)
+    let readme = try String(contentsOf: here.deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+    let begin = try #require(source.range(of: "// \(marker) begin\n"))
+    let end = try #require(source.range(of: "// \(marker) end"))
+    return readme.contains(String(source[begin.upperBound..<end.lowerBound]))
+}

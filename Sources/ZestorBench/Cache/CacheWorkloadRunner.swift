@@ -10,25 +10,27 @@ struct CacheWorkloadRunner {
     let progress: @Sendable (String) -> Void
 
     func run(_ workload: CacheWorkload, threads: Int) async throws -> [Measurement] {
-        let options = try workload.cacheOptions(capacity: data.keys.count)
+        let options = StoreOptions<BenchValue>(caches: [BenchData.kind: try workload.cacheOptions(capacity: data.keys.count)])
         var measured = (ops: 0, seconds: 0.0), reference = (ops: 0, seconds: 0.0)
         let sliceSeconds = duration / Double(slices)
-        var cache = CacheSubject(options, preloading: data.keys, shardCount: shardCount)
+        var cache = MemorySubject(preloading: data.keys, shardCount: shardCount, options: options)
         var plain = MemorySubject(preloading: data.keys, shardCount: shardCount)
         // A kind bounded to 100,000 keeps each shard's share, so a shard that drew more of the
         // keys than its share evicted some: gets draw from the keys still present.
         let present = data.keys.filter { cache.get($0) != nil }
         for slice in 0..<slices {
             if workload == .setInsertEvicting && slice > 0 {
-                cache = CacheSubject(options, preloading: data.keys, shardCount: shardCount)
+                cache = MemorySubject(preloading: data.keys, shardCount: shardCount, options: options)
                 plain = MemorySubject(preloading: data.keys, shardCount: shardCount)
             }
             progress("\(workload.rawValue) ×\(threads) (\(slice + 1)/\(slices))")
-            let result = try await measure(workload, cache, keys: present, threads: threads, seconds: sliceSeconds)
+            let result = try await measure(workload, cache, keys: present, threads: threads, seconds: sliceSeconds,
+                                           loading: workload == .getOrLoadHit)
             measured.ops += result.ops
             measured.seconds += result.seconds
             progress("\(workload.referenceName) ×\(threads) (\(slice + 1)/\(slices))")
-            let base = try await measureReference(workload, plain, keys: present, threads: threads, seconds: sliceSeconds)
+            let base = try await measure(workload, plain, keys: present, threads: threads, seconds: sliceSeconds,
+                                         loading: false)
             reference.ops += base.ops
             reference.seconds += base.seconds
         }
@@ -40,8 +42,10 @@ struct CacheWorkloadRunner {
         ]
     }
 
-    private func measure(_ workload: CacheWorkload, _ subject: CacheSubject, keys: [String], threads: Int,
-                         seconds: Double) async throws -> (ops: Int, seconds: Double) {
+    /// One slice of `workload` (or, for the reference, of its plain counterpart) on `subject`.
+    /// `get_or_load_hit` runs in tasks, calling `get(orLoad:)` when `loading` and `get` otherwise.
+    private func measure(_ workload: CacheWorkload, _ subject: MemorySubject, keys: [String], threads: Int,
+                         seconds: Double, loading: Bool) async throws -> (ops: Int, seconds: Double) {
         let newKeys = data.newKeys
         switch workload {
         case .getHitBounded, .getHitTTL:
@@ -59,38 +63,11 @@ struct CacheWorkloadRunner {
                 var ops = 0
                 while !stop.isStopped {
                     for _ in 0..<WorkloadLoops.batch {
-                        let value = try await store.get(BenchData.kind, keys[random.index(below: keys.count)],
-                                                        orLoad: { _ in BenchValue(name: "loaded", n: 0) })
-                        precondition(value?.name == "v", "get_or_load_hit loaded")
-                    }
-                    ops += WorkloadLoops.batch
-                }
-                return ops
-            }
-        }
-    }
-
-    private func measureReference(_ workload: CacheWorkload, _ subject: MemorySubject, keys: [String], threads: Int,
-                                  seconds: Double) async throws -> (ops: Int, seconds: Double) {
-        let newKeys = data.newKeys
-        switch workload {
-        case .getHitBounded, .getHitTTL:
-            return await ThreadRunner.run(threads: threads, seconds: seconds) { thread, stop in
-                WorkloadLoops.getHit(subject, keys, seed: UInt64(thread + 1) &* 0x9E37_79B9, stop: stop)
-            }
-        case .setInsertEvicting:
-            return await ThreadRunner.run(threads: threads, seconds: seconds) { _, stop in
-                WorkloadLoops.setInsert(subject, newKeys, stop: stop)
-            }
-        case .getOrLoadHit:
-            let store = subject.store
-            return try await TaskRunner.run(tasks: threads, seconds: seconds) { task, stop in
-                var random = XorShift(seed: UInt64(task + 1) &* 0x9E37_79B9)
-                var ops = 0
-                while !stop.isStopped {
-                    for _ in 0..<WorkloadLoops.batch {
-                        let value = try store.get(BenchData.kind, keys[random.index(below: keys.count)])
-                        precondition(value?.name == "v", "get missed")
+                        let key = keys[random.index(below: keys.count)]
+                        let value = loading
+                            ? try await store.get(BenchData.kind, key, orLoad: { _ in BenchValue(name: "loaded", n: 0) })
+                            : try store.get(BenchData.kind, key)
+                        precondition(value?.name == "v", "get_or_load_hit: a present key missed")
                     }
                     ops += WorkloadLoops.batch
                 }
