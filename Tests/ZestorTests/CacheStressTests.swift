@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 import Zestor
@@ -7,7 +8,7 @@ import Zestor
 /// (get, list, count), loads through `get(orLoad:)`, the background sweeper and a thread moving
 /// the clock, with watchers reconstructing the kind. Each watcher's reconstruction must equal the
 /// final contents, and the kind must never exceed its capacity.
-@Suite("Cache stress")
+@Suite("Cache stress", .serialized)
 struct CacheStressTests {
     static let kind = "cache"
 
@@ -33,7 +34,10 @@ struct CacheStressTests {
                 let writing = Atomic<Bool>(true)
                 let reader = Task {
                     var random = XorShift(seed: UInt64(round))
-                    while writing.load(ordering: .relaxed) {
+                    var reads = 0
+                    // At least 500 reads, however soon the writers finish (so there are loads).
+                    while writing.load(ordering: .relaxed) || reads < 500 {
+                        reads += 1
                         let key = "k\(Int(random.next() % UInt64(keySpace)))"
                         _ = try await store.get(Self.kind, key, orLoad: { key in key.count })
                         let count = try store.count(Self.kind)
@@ -44,10 +48,12 @@ struct CacheStressTests {
                 await onThreads(writers + 1) { thread in
                     var random = XorShift(seed: UInt64(round * 100 + thread + 1))
                     if thread == writers {
-                        // The clock: a millisecond per step while the writers run.
+                        // The clock: a millisecond per step (every 50 µs of real time) while the
+                        // writers run. It sleeps between steps so as not to starve other tests.
                         while writing.load(ordering: .relaxed) {
                             clock.advance(by: .milliseconds(1))
                             _ = try? store.get(Self.kind, "k0")
+                            usleep(50)
                         }
                         return
                     }

@@ -57,10 +57,10 @@ extension MemoryStore {
             try mutate(kind, key) { table in
                 guard let cache = table.cache else { return }
                 switch outcome {
-                case .success: cache.counters.loads.add(1, ordering: .relaxed)
-                case .failure: cache.counters.loadFailures.add(1, ordering: .relaxed)
+                case .success: cache.counters.loads.wrappingAdd(1, ordering: .relaxed)
+                case .failure: cache.counters.loadFailures.wrappingAdd(1, ordering: .relaxed)
                 }
-                cache.counters.loadNanoseconds.add(elapsed, ordering: .relaxed)
+                cache.counters.loadNanoseconds.wrappingAdd(elapsed, ordering: .relaxed)
                 guard cache.loads[key] === flight else { return }
                 table.cache!.loads[key] = nil
                 guard case .success(let value?) = outcome else { return }

@@ -13,17 +13,25 @@ extension KindTable {
     /// (shared is enough).
     @inlinable @inline(__always)
     func lookupCached(_ key: EntryKey) -> Entry<Value>? {
-        // No retain of the cache or of the entries' storage: `self` (read in place under the
-        // shard's lock) holds both for the whole call and nothing here can release them (the
-        // idiom of `EntryTable`'s subscript, whose comment explains it).
-        Unmanaged.passUnretained(cache.unsafelyUnwrapped)._withUnsafeGuaranteedRef { cache in
-            guard case .some = entries.storage else {
-                cache.counters.misses.add(1, ordering: .relaxed)
+        Self.lookup(key, in: entries.storage.map { Unmanaged.passUnretained($0) },
+                    cache: Unmanaged.passUnretained(cache.unsafelyUnwrapped))
+    }
+
+    /// The body of ``lookupCached(_:)``, over unretained references: closures that captured the
+    /// table would copy it (retaining its four fields) on every read. Safe because the caller's
+    /// table, read in place under the shard's lock, holds both references for the whole call and
+    /// nothing here can release them (the idiom of `EntryTable`'s subscript).
+    @inlinable @inline(__always)
+    static func lookup(_ key: EntryKey, in entries: Unmanaged<EntryTableStorage<Value>>?,
+                       cache: Unmanaged<KindCache<Value>>) -> Entry<Value>? {
+        cache._withUnsafeGuaranteedRef { cache in
+            guard let entries else {
+                cache.counters.misses.wrappingAdd(1, ordering: .relaxed)
                 return nil
             }
-            return Unmanaged.passUnretained(entries.storage.unsafelyUnwrapped)._withUnsafeGuaranteedRef { storage in
+            return entries._withUnsafeGuaranteedRef { storage in
                 guard let slot = storage.slot(of: key) else {
-                    cache.counters.misses.add(1, ordering: .relaxed)
+                    cache.counters.misses.wrappingAdd(1, ordering: .relaxed)
                     return nil
                 }
                 let node = storage.node(at: slot)
@@ -32,13 +40,13 @@ extension KindTable {
                     if !cache.heap.isEmpty {
                         let deadline = cache.deadline(of: node)
                         if deadline != 0 && deadline <= cache.clock.monotonicNanoseconds {
-                            cache.counters.misses.add(1, ordering: .relaxed)
+                            cache.counters.misses.wrappingAdd(1, ordering: .relaxed)
                             return nil
                         }
                     }
                     cache.recordAccess(node)
                 }
-                cache.counters.hits.add(1, ordering: .relaxed)
+                cache.counters.hits.wrappingAdd(1, ordering: .relaxed)
                 return storage.entry(at: slot)
             }
         }
@@ -142,8 +150,8 @@ extension KindTable {
         let removed = entries.remove(key).unsafelyUnwrapped
         cache!.releaseNode(id)
         switch cause {
-        case .expired: cache.unsafelyUnwrapped.counters.expirations.add(1, ordering: .relaxed)
-        case .evicted: cache.unsafelyUnwrapped.counters.evictions.add(1, ordering: .relaxed)
+        case .expired: cache.unsafelyUnwrapped.counters.expirations.wrappingAdd(1, ordering: .relaxed)
+        case .evicted: cache.unsafelyUnwrapped.counters.evictions.wrappingAdd(1, ordering: .relaxed)
         default: break
         }
         hub?.publish(key: key.key, type: .delete, value: removed.value, cause: cause)
