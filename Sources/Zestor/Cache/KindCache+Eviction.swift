@@ -30,7 +30,7 @@ extension KindCache {
     /// Records a hit on node `id`. Needs the shard's lock only shared: a relaxed atomic store
     /// (S3-FIFO, SIEVE; none at all when the mark is already at its top), or a relink under
     /// ``lruLock`` (LRU).
-    @inlinable
+    @inlinable @inline(__always)
     func recordAccess(_ id: UInt32) {
         switch policy {
         case .s3fifo:

@@ -2,25 +2,17 @@ public import Synchronization
 
 /// The cache side of the write funnel and of point reads, for tables whose ``KindTable/cache``
 /// is non-nil: expiry checks, node bookkeeping, eviction and the removals the cache makes.
-/// Functions that change anything need the shard's lock exclusively; ``lookup(_:)`` needs it
-/// shared.
+/// Functions that change anything need the shard's lock exclusively; ``lookup(_:in:cache:)``
+/// needs it shared.
 extension KindTable {
     // MARK: Reads
 
-    /// The live entry under `key`, or nil, for a table whose ``cache`` is non-nil (the engine's
-    /// point read, ``MemoryStore/read(_:_:)``, reads other tables' entries directly): counts the
-    /// hit or miss and records the access for the eviction policy. Caller holds the shard's lock
-    /// (shared is enough).
-    @inlinable @inline(__always)
-    func lookupCached(_ key: EntryKey) -> Entry<Value>? {
-        Self.lookup(key, in: entries.storage.map { Unmanaged.passUnretained($0) },
-                    cache: Unmanaged.passUnretained(cache.unsafelyUnwrapped))
-    }
-
-    /// The body of ``lookupCached(_:)``, over unretained references: closures that captured the
-    /// table would copy it (retaining its four fields) on every read. Safe because the caller's
-    /// table, read in place under the shard's lock, holds both references for the whole call and
-    /// nothing here can release them (the idiom of `EntryTable`'s subscript).
+    /// The live entry under `key`, or nil, in a table whose ``cache`` is non-nil, given the
+    /// table's entry storage and cache as unretained references (``MemoryStore/read(_:_:)`` reads
+    /// other tables' entries directly): counts the hit or miss and records the access for the
+    /// eviction policy. Caller holds the shard's lock (shared is enough). Safe because the caller's table, read in place under the
+    /// shard's lock, holds both references for the whole call and nothing here can release them
+    /// (the idiom of `EntryTable`'s subscript).
     @inlinable @inline(__always)
     static func lookup(_ key: EntryKey, in entries: Unmanaged<EntryTableStorage<Value>>?,
                        cache: Unmanaged<KindCache<Value>>) -> Entry<Value>? {

@@ -31,7 +31,11 @@ extension MemoryStore {
         // Each step reads the table in place: copying it out would retain its kind, entries,
         // hub and cache.
         if shard.tables[table].cache == nil { return shard.tables[table].entries[key] }
-        return shard.tables[table].lookupCached(key)
+        // The two references as unretained values, loaded before any call: passing the table
+        // itself would copy it (four retains) to keep it alive across the clock's opaque call.
+        let cache = Unmanaged.passUnretained(shard.tables[table].cache.unsafelyUnwrapped)
+        let entries = shard.tables[table].entries.storage.map { Unmanaged.passUnretained($0) }
+        return KindTable.lookup(key, in: entries, cache: cache)
     }
 
     /// The entries of `kind` for which every filter returns `true`, at one point in time.
