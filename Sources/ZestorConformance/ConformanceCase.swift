@@ -130,6 +130,9 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     case loadWaiterCancellation
     /// `stats` counts hits, misses, loads, load failures, evictions and expirations.
     case cacheStatistics
+    /// With `CacheOptions.negativeTimeToLive`, a load that found nothing is not run again until
+    /// that time has passed or the key is written.
+    case negativeCaching
 
     /// The case name.
     public var description: String { rawValue }
@@ -138,7 +141,7 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     public static var cachingCases: [ConformanceCase] {
         [.expiryHidesEntries, .expiryRemovalEvents, .expirationReplacedOrKept, .cacheInputOutOfRange,
          .capacityBound, .scanResistance, .loadOnce, .loadFailureAndNil, .writeWinsOverLoad,
-         .loadWaiterCancellation, .cacheStatistics]
+         .loadWaiterCancellation, .cacheStatistics, .negativeCaching]
     }
 
     /// The cases every `Store` runs: all but ``cachingCases``.

@@ -105,6 +105,7 @@ extension CaseContext {
         case .writeWinsOverLoad: try await writeWinsOverLoad()
         case .loadWaiterCancellation: try await loadWaiterCancellation()
         case .cacheStatistics: try await cacheStatistics()
+        case .negativeCaching: try await negativeCaching()
         }
     }
 }

@@ -17,20 +17,30 @@ public struct CacheOptions: Sendable, Hashable {
     public let capacity: Int?
     /// The policy that picks the entry to evict from a bounded kind.
     public let eviction: EvictionPolicy
+    /// How long `get(_:_:orLoad:)` remembers that a load found nothing (`nil`), answering `nil`
+    /// again without loading; `nil` (the default): it loads again at once. Any write of the key
+    /// forgets it. Each shard remembers at most as many absent keys as its share of the capacity
+    /// (65,536 when unbounded), dropping expired ones first.
+    public let negativeTimeToLive: Duration?
 
     /// Creates cache options.
-    /// - Throws: ``StoreError/outOfRange(parameter:value:requirement:)`` when `timeToLive` is not
-    ///   positive or `capacity` is below 1.
-    public init(timeToLive: Duration? = nil, capacity: Int? = nil, eviction: EvictionPolicy = .default) throws {
+    /// - Throws: ``StoreError/outOfRange(parameter:value:requirement:)`` when `timeToLive` or
+    ///   `negativeTimeToLive` is not positive or `capacity` is below 1.
+    public init(timeToLive: Duration? = nil, capacity: Int? = nil, eviction: EvictionPolicy = .default,
+                negativeTimeToLive: Duration? = nil) throws {
         if let timeToLive {
             try RangeCheck.positive(timeToLive, "CacheOptions.timeToLive")
         }
         if let capacity {
             try RangeCheck.atLeast(1, capacity, "CacheOptions.capacity")
         }
+        if let negativeTimeToLive {
+            try RangeCheck.positive(negativeTimeToLive, "CacheOptions.negativeTimeToLive")
+        }
         self.timeToLive = timeToLive
         self.capacity = capacity
         self.eviction = eviction
+        self.negativeTimeToLive = negativeTimeToLive
     }
 
     /// No default time to live, no bound: the state of a kind that becomes a cache by its first
@@ -41,5 +51,6 @@ public struct CacheOptions: Sendable, Hashable {
         timeToLive = nil
         capacity = nil
         eviction = .default
+        negativeTimeToLive = nil
     }
 }

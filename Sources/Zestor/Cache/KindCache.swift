@@ -46,6 +46,11 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
     /// The loads of `get(_:_:orLoad:)` in flight, by key. A write to a key removes its load, so
     /// the load's result is not stored over it.
     @usableFromInline @exclusivity(unchecked) var loads: [EntryKey: InFlightLoad<Value>] = [:]
+    /// Keys whose last load found nothing, with the deadline until which that answer stands
+    /// (``CacheOptions/negativeTimeToLive``). A write to a key removes it.
+    @usableFromInline @exclusivity(unchecked) var absent: [EntryKey: Int64] = [:]
+    /// How long a `nil` load is remembered, in nanoseconds; 0: not at all.
+    @usableFromInline let negativeTimeToLive: Int64
 
     /// The cache state of a kind configured with `options`, in a shard whose share of the
     /// capacity is `share`.
@@ -55,6 +60,7 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
         self.share = options.capacity == nil ? .max : share
         smallShare = max(1, share / 10)
         defaultTimeToLive = options.timeToLive.map { Int64($0.inNanoseconds) } ?? 0
+        negativeTimeToLive = options.negativeTimeToLive.map { Int64($0.inNanoseconds) } ?? 0
         self.clock = clock
         lruLock = options.capacity != nil && options.eviction == .lru ? Locked(()) : nil
         storage = CacheNodeStorage(capacity: options.capacity == nil ? 16 : min(share + 1, 1024))

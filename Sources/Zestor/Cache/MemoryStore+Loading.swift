@@ -5,7 +5,9 @@ extension MemoryStore {
     ///
     /// However many tasks miss the same key at once, exactly one load runs and every one of them
     /// gets its outcome: its value, `nil` when it found none (nothing is stored), or the error it
-    /// threw (nothing is stored; the next call loads again). The load runs in a task of its own:
+    /// threw (nothing is stored; the next call loads again). With a
+    /// ``CacheOptions/negativeTimeToLive``, a `nil` is remembered that long: calls in between
+    /// return `nil` without loading, until a write of the key. The load runs in a task of its own:
     /// cancelling a waiting caller makes that caller throw `CancellationError` and leaves the
     /// load running for the others. A write to the key while the load runs wins: the loaded value
     /// is returned to the waiters but not stored over it. The kind's validator checks the loaded
@@ -30,6 +32,10 @@ extension MemoryStore {
                 return .stored(table.entries.entry(atSlot: slot).value)
             }
             if let running = table.cache.unsafelyUnwrapped.loads[entryKey] { return .running(running) }
+            if !table.cache.unsafelyUnwrapped.absent.isEmpty,
+               table.cache.unsafelyUnwrapped.isKnownAbsent(entryKey, at: clock.monotonicNanoseconds) {
+                return .knownAbsent
+            }
             let started = InFlightLoad<Value>()
             table.cache!.loads[entryKey] = started
             return .started(started)
@@ -37,6 +43,8 @@ extension MemoryStore {
         switch found {
         case .stored(let value):
             return value
+        case .knownAbsent:
+            return nil
         case .running(let flight):
             return try await flight.wait()
         case .started(let flight):
@@ -63,6 +71,7 @@ extension MemoryStore {
                 cache.counters.loadNanoseconds.wrappingAdd(elapsed, ordering: .relaxed)
                 guard cache.loads[key] === flight else { return }
                 table.cache!.loads[key] = nil
+                if case .success(nil) = outcome { cache.rememberAbsent(key, at: clock.monotonicNanoseconds) }
                 guard case .success(let value?) = outcome else { return }
                 try validate(kind, value)
                 let expiry = resolve(.kindDefault, in: &table)
@@ -83,4 +92,6 @@ enum LoadLookup<Value: Sendable> {
     case running(InFlightLoad<Value>)
     /// A load registered by this caller, to start.
     case started(InFlightLoad<Value>)
+    /// The key's last load found nothing, less than the negative time to live ago.
+    case knownAbsent
 }

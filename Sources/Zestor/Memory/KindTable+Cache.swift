@@ -174,9 +174,11 @@ extension KindTable {
         return removed
     }
 
-    /// Forgets the load in flight for `key`, if any: a write to the key wins over it.
+    /// Forgets the load in flight for `key`, if any, and that its last load found nothing: a
+    /// write to the key wins over both.
     @inlinable @inline(__always)
     mutating func abandonLoad(of key: EntryKey) {
         if !cache.unsafelyUnwrapped.loads.isEmpty { cache!.loads[key] = nil }
+        if !cache.unsafelyUnwrapped.absent.isEmpty { cache!.absent[key] = nil }
     }
 }

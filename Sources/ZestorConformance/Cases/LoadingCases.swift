@@ -149,4 +149,27 @@ extension CaseContext {
             try expectEqual(await store.stats("bounded").evictions, 10 - count, "stats.evictions of a bounded kind")
         }
     }
+
+    func negativeCaching() async throws {
+        let clock = ManualExpiryClock()
+        let users = try CacheOptions(negativeTimeToLive: .seconds(10))
+        try await withCachingStore(cachingOptions(clock, ["users": users])) { store in
+            let loads = Counter()
+            let findsNothing: @Sendable (String) async throws -> ConformanceValue? = { _ in
+                loads.increment()
+                return nil
+            }
+            try expectEqual(await store.get("users", "ghost", orLoad: findsNothing), nil, "a load that finds nothing")
+            try expectEqual(await store.get("users", "ghost", orLoad: findsNothing), nil, "the same key again")
+            try expectEqual(loads.value, 1, "the loads within the negative time to live")
+            clock.advance(by: .seconds(10))
+            try expectEqual(await store.get("users", "ghost", orLoad: findsNothing), nil, "the key once it ran out")
+            try expectEqual(loads.value, 2, "the loads after the negative time to live ran out")
+            try await store.set("users", "ghost", ConformanceValue("real", 1))
+            try await store.delete("users", "ghost")
+            try expectEqual(await store.get("users", "ghost", orLoad: findsNothing), nil, "the key after a write and a delete")
+            try expectEqual(loads.value, 3, "the loads after a write of the key (which forgets the answer)")
+            try expectEqual(await store.count("users"), 0, "a kind that only remembers absent keys")
+        }
+    }
 }
