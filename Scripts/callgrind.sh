@@ -15,7 +15,7 @@ count() {  # workload ops -> instructions
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 workloads=("${@:2}")
-[ ${#workloads[@]} -gt 0 ] || workloads=(get_hit set_update get_hit_bounded set_update_bounded get_hit_ttl set_update_ttl)
+[ ${#workloads[@]} -gt 0 ] || workloads=(get_hit set_update get_hit_bounded set_update_bounded get_hit_ttl set_update_ttl get_hit_async get_or_load_hit)
 for workload in "${workloads[@]}"; do
     base="$(count "$workload" 0)"
     total="$(count "$workload" "$ops")"

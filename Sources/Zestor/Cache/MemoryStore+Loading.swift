@@ -12,7 +12,10 @@ extension MemoryStore {
     /// load running for the others. A write to the key while the load runs wins: the loaded value
     /// is returned to the waiters but not stored over it. The kind's validator checks the loaded
     /// value before it is stored; its error goes to every waiter.
+    ///
+    /// `nonisolated(nonsending)`: it runs on the caller's executor, so a hit costs no executor hop.
     @inlinable
+    nonisolated(nonsending)
     public func get(_ kind: String, _ key: String,
                     orLoad load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
         try checkWritable(kind)
