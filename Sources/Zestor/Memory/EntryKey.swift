@@ -20,8 +20,8 @@ struct EntryKey: Hashable, Sendable {
         self.init(key: key, hash: Self.hash(of: key))
     }
 
-    /// The hash that selects the shard of `key` and its bucket in the kind's table. Never 0 (0
-    /// marks an empty slot in ``EntryTable``).
+    /// The hash that selects the shard of `key` (its top bits) and its bucket in the kind's table
+    /// (its low bits, kept by the table as ``slotHash``).
     ///
     /// The kind is not hashed: within a shard it selects the table (by comparing the short kind
     /// strings), so hashing it too would only cost a second SipHash block per operation. The
@@ -29,8 +29,15 @@ struct EntryKey: Hashable, Sendable {
     /// lock those operations share.
     @inlinable
     static func hash(of key: String) -> Int {
-        let hash = key.hashValue
-        return hash == 0 ? 1 : hash
+        key.hashValue
+    }
+
+    /// The low 32 bits of `hash`, 1 in place of 0: what an ``EntryTable`` slot keeps (0 marks an
+    /// empty slot). The bits that pick the bucket are the low ones, so they are all kept.
+    @inlinable
+    var slotHash: UInt32 {
+        let low = UInt32(truncatingIfNeeded: hash)
+        return low == 0 ? 1 : low
     }
 
     @inlinable

@@ -28,7 +28,7 @@ extension EntryTable {
                 }
                 occupied &+= 1
                 precondition(slot.entry != nil, "EntryTable: occupied slot \(index) has no entry")
-                var probe = slot.hash & mask
+                var probe = Int(slot.hash) & mask
                 while probe != index {
                     precondition(slots[probe].hash != 0,
                                  "EntryTable: probe gap at \(probe) between the home of slot \(index) and the slot")

@@ -186,23 +186,27 @@ struct EntryTableHeader {
     }
 }
 
-/// One slot: empty when `hash` is 0 (``EntryKey/hash(of:)`` never returns 0), then `key`
-/// is empty, `entry` nil and `node` 0. Fields are read in place, so a probe copies nothing.
+/// One slot: empty when `hash` is 0, then `key` is empty, `entry` nil and `node` 0. Fields are
+/// read in place, so a probe copies nothing.
+///
+/// `hash` is the key's ``EntryKey/slotHash`` (the low 32 bits of its hash, never 0): the bits
+/// that place it in the table, and enough to skip nearly every other key of a probe run without
+/// comparing strings. With the 32-bit `node` it fills one word, so the cache's node id costs no
+/// memory.
 @usableFromInline
 struct EntrySlot<Value: Sendable> {
-    @usableFromInline var hash: Int
+    @usableFromInline var hash: UInt32
+    /// The entry's node in its kind's ``KindCache`` (expiry, eviction), or 0 when it has none.
+    @usableFromInline var node: UInt32
     @usableFromInline var key: String
     @usableFromInline var entry: Entry<Value>?
-    /// The entry's node in its kind's ``KindCache`` (expiry, eviction), or 0 when it has none.
-    /// Last, so that it fits in the tail padding of `entry` when `Value` leaves some.
-    @usableFromInline var node: UInt32
 
     @inlinable
-    init(hash: Int, key: String, entry: Entry<Value>?, node: UInt32) {
+    init(hash: UInt32, key: String, entry: Entry<Value>?, node: UInt32) {
         self.hash = hash
+        self.node = node
         self.key = key
         self.entry = entry
-        self.node = node
     }
 
     @inlinable
@@ -271,7 +275,7 @@ final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, 
                 } else {
                     let mask = capacity &- 1
                     for index in 0..<oldCapacity where slots[index].hash != 0 {
-                        var target = slots[index].hash & mask
+                        var target = Int(slots[index].hash) & mask
                         while newSlots[target].hash != 0 { target = (target &+ 1) & mask }
                         newSlots[target] = slots[index]
                     }
@@ -286,11 +290,12 @@ final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, 
     func slot(of key: EntryKey) -> Int? {
         withUnsafeMutablePointers { header, slots in
             let mask = header.pointee.capacity &- 1
-            var index = key.hash & mask
+            let target = key.slotHash
+            var index = Int(target) & mask
             while true {
                 let hash = slots[index].hash
                 if hash == 0 { return nil }
-                if hash == key.hash && slots[index].key == key.key { return index }
+                if hash == target && slots[index].key == key.key { return index }
                 index = (index &+ 1) & mask
             }
         }
@@ -328,9 +333,10 @@ final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, 
     func insertNew(_ key: EntryKey, _ entry: Entry<Value>, node: UInt32) {
         withUnsafeMutablePointers { header, slots in
             let mask = header.pointee.capacity &- 1
-            var index = key.hash & mask
+            let hash = key.slotHash
+            var index = Int(hash) & mask
             while slots[index].hash != 0 { index = (index &+ 1) & mask }
-            slots[index] = EntrySlot(hash: key.hash, key: key.key, entry: entry, node: node)
+            slots[index] = EntrySlot(hash: hash, key: key.key, entry: entry, node: node)
             header.pointee.count &+= 1
         }
     }
@@ -345,7 +351,7 @@ final class EntryTableStorage<Value: Sendable>: ManagedBuffer<EntryTableHeader, 
             var hole = slot
             var next = (slot &+ 1) & mask
             while slots[next].hash != 0 {
-                let home = slots[next].hash & mask
+                let home = Int(slots[next].hash) & mask
                 // Move `next` into the hole unless its home lies cyclically in (hole, next].
                 let distanceToNext = (next &- home) & mask
                 let distanceToHole = (hole &- home) & mask
