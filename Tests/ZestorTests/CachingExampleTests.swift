@@ -49,6 +49,8 @@ struct CachingExampleTests {
     @Test func cachingExampleRuns() async throws {
         let stats = try await cachingExample()
         #expect(stats.hits == 1 && stats.misses == 1 && stats.loads == 1 && stats.loadFailures == 0)
+        #expect(stats.hitRatio == 0.5)
+        #expect(CacheStats().hitRatio == 0, "the hit ratio before any read")
     }
 
     @Test func readmeShowsTheCachingExampleVerbatim() throws {

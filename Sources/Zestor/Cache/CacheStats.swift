@@ -5,19 +5,19 @@
 /// kinds count nothing, so they pay nothing.
 public struct CacheStats: Sendable, Hashable {
     /// Reads (`get`, `getVersioned`, `get(_:_:orLoad:)`) that found a live entry.
-    public var hits: Int = 0
+    public var hits: Int
     /// Reads that found none (absent or expired).
-    public var misses: Int = 0
+    public var misses: Int
     /// Loads by `get(_:_:orLoad:)` that returned (a value or `nil`).
-    public var loads: Int = 0
+    public var loads: Int
     /// Loads that threw.
-    public var loadFailures: Int = 0
+    public var loadFailures: Int
     /// The time spent in loads, successful or not.
-    public var loadTime: Duration = .zero
+    public var loadTime: Duration
     /// Entries evicted to keep the kind within its capacity.
-    public var evictions: Int = 0
+    public var evictions: Int
     /// Entries removed because they expired.
-    public var expirations: Int = 0
+    public var expirations: Int
 
     /// Creates statistics.
     public init(hits: Int = 0, misses: Int = 0, loads: Int = 0, loadFailures: Int = 0, loadTime: Duration = .zero,

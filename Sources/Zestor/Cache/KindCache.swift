@@ -78,11 +78,4 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
     /// The deadline of node `id` (0: never).
     @inlinable
     func deadline(of id: UInt32) -> Int64 { storage.deadlines[Int(id)] }
-
-    /// Whether node `id` has expired at `now`.
-    @inlinable
-    func hasExpired(_ id: UInt32, at now: Int64) -> Bool {
-        let deadline = storage.deadlines[Int(id)]
-        return deadline != 0 && deadline <= now
-    }
 }
