@@ -20,6 +20,15 @@ public enum DurabilityCase: String, CaseIterable, Sendable, CustomStringConverti
     /// the winner and a retry lands on top of it: no key stays stuck. (The losing store writes
     /// through in both modes; the winning store uses the mode.)
     case lostRaceIsRefreshed
+    /// Expiry instants survive closing and reopening: an entry expires at the same instant after
+    /// a reopen (to the millisecond), `.never` and `setExpiration` are kept, a row that expired
+    /// while no store was open is not loaded, and the rows of entries that expired — while
+    /// closed, or swept — are deleted from the storage (a store whose clock has not reached
+    /// their instants does not load them either).
+    case expiryRoundTrip
+    /// Entries a bounded kind evicted are deleted from the storage: a store opened without a
+    /// bound loads exactly the entries the bounded store held when it closed.
+    case evictionsPersisted
 
     /// The case name.
     public var description: String { rawValue }

@@ -7,8 +7,9 @@
 /// ```swift
 /// let suite = DurabilitySuite {
 ///     let path = temporaryPath()
-///     return DurableStorage(open: { mode in
-///         try await DurableStore<ConformanceValue>.open(backend: try MyBackend(path: path), mode: mode)
+///     return DurableStorage(open: { mode, options in
+///         try await DurableStore<ConformanceValue>.open(backend: try MyBackend(path: path), mode: mode,
+///                                                       options: options)
 ///     }, remove: { try FileManager.default.removeItem(atPath: path) })
 /// }
 /// try await suite.run(.roundTrip)
@@ -69,6 +70,8 @@ extension DurabilityContext {
         case .hostileInput: try await hostileInput()
         case .secondStoreSeesWrites: try await secondStoreSeesWrites()
         case .lostRaceIsRefreshed: try await lostRaceIsRefreshed()
+        case .expiryRoundTrip: try await expiryRoundTrip()
+        case .evictionsPersisted: try await evictionsPersisted()
         }
     }
 }

@@ -39,8 +39,12 @@ public struct OutboxEntry: Sendable, Hashable {
     public var version: UInt64
     /// ``PostgresBackend/origin`` of the backend that wrote it.
     public var origin: String
+    /// The expiry instant the upsert wrote (``PersistedRow/expiresAt``); `nil`: never. An upsert
+    /// of the version the row already had records a change of its expiry alone.
+    public var expiresAt: Int64?
 
-    public init(id: Int64, kind: String, key: String, etype: Operation, value: [UInt8]?, version: UInt64, origin: String) {
+    public init(id: Int64, kind: String, key: String, etype: Operation, value: [UInt8]?, version: UInt64, origin: String,
+                expiresAt: Int64? = nil) {
         self.id = id
         self.kind = kind
         self.key = key
@@ -48,12 +52,13 @@ public struct OutboxEntry: Sendable, Hashable {
         self.value = value
         self.version = version
         self.origin = origin
+        self.expiresAt = expiresAt
     }
 
     /// The change as a `PersistedMutation` (an upsert with a `nil` value carries `[]`).
     public var mutation: PersistedMutation {
         switch etype {
-        case .upsert: .upsert(PersistedRow(kind: kind, key: key, value: value ?? [], version: version))
+        case .upsert: .upsert(PersistedRow(kind: kind, key: key, value: value ?? [], version: version, expiresAt: expiresAt))
         case .delete: .delete(kind: kind, key: key)
         }
     }

@@ -92,40 +92,62 @@ extension PostgresSession {
     }
 
     /// The multi-row statement for `run`: ``PostgresSessionSQL/upsertRun`` when it holds upserts
-    /// only, else ``PostgresSessionSQL/applyRun``, with deletes and upserts apart, each with its
-    /// position in the run.
+    /// only, else ``PostgresSessionSQL/applyRun``, with deletes, upserts and expiry changes apart,
+    /// each with its position in the run.
     private func runStatement(_ run: ArraySlice<PersistedMutation>) throws -> PostgresStatement {
-        var deleteKinds: [String] = [], deleteKeys: [String] = [], deletePositions: [Int64] = []
-        var upsertKinds: [String] = [], upsertKeys: [String] = [], upsertPositions: [Int64] = []
-        var values: [[UInt8]] = [], versions: [Int64] = []
-        upsertKinds.reserveCapacity(run.count); upsertKeys.reserveCapacity(run.count)
-        upsertPositions.reserveCapacity(run.count); values.reserveCapacity(run.count); versions.reserveCapacity(run.count)
+        var deletes = RunColumns(), upserts = RunColumns(), retimes = RunColumns()
+        upserts.reserve(run.count)
         for (position, mutation) in run.enumerated() {
             switch mutation {
             case .upsert(let row):
-                upsertKinds.append(row.kind)
-                upsertKeys.append(row.key)
-                values.append(row.value)
-                versions.append(try row.storableVersion { PostgresError(sqlState: "22003", message: $0, statement: PostgresSessionSQL.applyRun) })
-                upsertPositions.append(Int64(position))
+                let version = try row.storableVersion {
+                    PostgresError(sqlState: "22003", message: $0, statement: PostgresSessionSQL.applyRun)
+                }
+                upserts.append(row.kind, row.key, version: version, expiresAt: row.expiresAt, position: position)
+                upserts.values.append(row.value)
             case .delete(let kind, let key):
-                deleteKinds.append(kind)
-                deleteKeys.append(key)
-                deletePositions.append(Int64(position))
+                deletes.append(kind, key, version: 0, expiresAt: nil, position: position)
+            case .deleteUnlessNewer(let kind, let key, let version):
+                deletes.append(kind, key, version: Int64(clamping: version), expiresAt: nil, position: position)
+            case .setExpiry(let kind, let key, let version, let expiresAt):
+                retimes.append(kind, key, version: Int64(clamping: version), expiresAt: expiresAt, position: position)
             }
         }
-        if deleteKeys.isEmpty {
+        if deletes.keys.isEmpty && retimes.keys.isEmpty {
             return PostgresStatement(sql: PostgresSessionSQL.upsertRun, parameters: [
-                .int64(namespace), .text(origin),
-                .textArray(upsertKinds), .textArray(upsertKeys), .byteaArray(values), .int64Array(versions),
+                .int64(namespace), .text(origin), .textArray(upserts.kinds), .textArray(upserts.keys),
+                .byteaArray(upserts.values), .int64Array(upserts.versions), .int64Array(upserts.expires),
             ])
         }
         return PostgresStatement(sql: PostgresSessionSQL.applyRun, parameters: [
             .int64(namespace), .text(origin),
-            .textArray(deleteKinds), .textArray(deleteKeys), .int64Array(deletePositions),
-            .textArray(upsertKinds), .textArray(upsertKeys), .byteaArray(values), .int64Array(versions),
-            .int64Array(upsertPositions),
+            .textArray(deletes.kinds), .textArray(deletes.keys), .int64Array(deletes.versions),
+            .int64Array(deletes.positions),
+            .textArray(upserts.kinds), .textArray(upserts.keys), .byteaArray(upserts.values),
+            .int64Array(upserts.versions), .int64Array(upserts.expires), .int64Array(upserts.positions),
+            .textArray(retimes.kinds), .textArray(retimes.keys), .int64Array(retimes.versions),
+            .int64Array(retimes.expires), .int64Array(retimes.positions),
         ])
+    }
+
+    /// The parameter arrays of one kind of mutation in a run's statement.
+    private struct RunColumns {
+        var kinds: [String] = [], keys: [String] = [], values: [[UInt8]] = []
+        var versions: [Int64] = [], expires: [Int64] = [], positions: [Int64] = []
+
+        mutating func reserve(_ count: Int) {
+            kinds.reserveCapacity(count); keys.reserveCapacity(count); values.reserveCapacity(count)
+            versions.reserveCapacity(count); expires.reserveCapacity(count); positions.reserveCapacity(count)
+        }
+
+        /// An instant of `nil` (never) is sent as 0: the arrays carry no `NULL`s.
+        mutating func append(_ kind: String, _ key: String, version: Int64, expiresAt: Int64?, position: Int) {
+            kinds.append(kind)
+            keys.append(key)
+            versions.append(version)
+            expires.append(expiresAt ?? 0)
+            positions.append(Int64(position))
+        }
     }
 
     /// The largest outbox id a run's statement wrote (`written` column 3), `nil` when it wrote none.
@@ -169,23 +191,45 @@ extension PostgresSession {
             let version = try row.storableVersion { PostgresError(sqlState: "22003", message: $0, statement: PostgresSessionSQL.upsertRow) }
             let written = try connection.execute(PostgresSessionSQL.upsertRow, [
                 .int64(namespace), .text(row.kind), .text(row.key), .bytea(row.value), .int64(version),
+                .int64(row.expiresAt ?? 0),
             ], prepared: true)
             guard written.rowCount > 0 else { return .stale }
-            let outbox = try connection.execute(PostgresSessionSQL.appendOutbox, [
-                .int64(namespace), .text(row.kind), .text(row.key), .text(OutboxEntry.Operation.upsert.rawValue),
-                .bytea(row.value), .int64(version), .text(origin),
-            ], prepared: true)
-            return .written(try outbox.int64(0, 0))
+            return .written(try appendOutbox(row.kind, row.key, value: row.value, version: version, expiresAt: row.expiresAt))
         case .delete(let kind, let key):
-            let deleted = try connection.execute(PostgresSessionSQL.deleteRow, [.int64(namespace), .text(kind), .text(key)],
-                                                prepared: true)
-            guard deleted.rowCount > 0 else { return .unchanged }
-            let outbox = try connection.execute(PostgresSessionSQL.appendOutboxDelete, [
-                .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.delete.rawValue),
-                .int64(try deleted.int64(0, 0)), .text(origin),
+            return try deleteOne(kind, key, unlessNewerThan: 0)
+        case .deleteUnlessNewer(let kind, let key, let version):
+            return try deleteOne(kind, key, unlessNewerThan: Int64(clamping: version))
+        case .setExpiry(let kind, let key, let version, let expiresAt):
+            let changed = try connection.execute(PostgresSessionSQL.retimeRow, [
+                .int64(namespace), .text(kind), .text(key), .int64(Int64(clamping: version)), .int64(expiresAt ?? 0),
             ], prepared: true)
-            return .written(try outbox.int64(0, 0))
+            guard changed.rowCount > 0 else { return .unchanged }
+            return .written(try appendOutbox(kind, key, value: changed.bytes(0, 0), version: Int64(clamping: version),
+                                             expiresAt: expiresAt))
         }
+    }
+
+    /// Deletes the row of `kind`/`key` unless its version is above `version` (0: whatever its
+    /// version) and appends its outbox row.
+    private func deleteOne(_ kind: String, _ key: String, unlessNewerThan version: Int64) throws -> RowOutcome {
+        let deleted = try connection.execute(PostgresSessionSQL.deleteRow,
+                                             [.int64(namespace), .text(kind), .text(key), .int64(version)], prepared: true)
+        guard deleted.rowCount > 0 else { return .unchanged }
+        let outbox = try connection.execute(PostgresSessionSQL.appendOutboxDelete, [
+            .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.delete.rawValue),
+            .int64(try deleted.int64(0, 0)), .text(origin),
+        ], prepared: true)
+        return .written(try outbox.int64(0, 0))
+    }
+
+    /// Appends the outbox row of an upsert (or an expiry change) of `kind`/`key`; returns its id.
+    private func appendOutbox(_ kind: String, _ key: String, value: [UInt8], version: Int64,
+                              expiresAt: Int64?) throws -> Int64 {
+        let outbox = try connection.execute(PostgresSessionSQL.appendOutbox, [
+            .int64(namespace), .text(kind), .text(key), .text(OutboxEntry.Operation.upsert.rawValue),
+            .bytea(value), .int64(version), .text(origin), .int64(expiresAt ?? 0),
+        ], prepared: true)
+        return try outbox.int64(0, 0)
     }
 
     /// Splits `mutations` into consecutive runs in which no (kind, key) repeats and which hold at
@@ -226,7 +270,7 @@ extension PersistedMutation {
     fileprivate var valueCount: Int {
         switch self {
         case .upsert(let row): row.value.count
-        case .delete: 0
+        case .delete, .deleteUnlessNewer, .setExpiry: 0
         }
     }
 }

@@ -119,7 +119,8 @@ extension PostgresSession {
     /// after run, each in position order). So walking the mutations, each takes the next row when
     /// it matches: an upsert on (kind, key, `upsert`, version) — without one it was stale —, a
     /// delete on (kind, key, `delete`) — the row's version is the removed row's, which the
-    /// mutation does not carry; without one it removed nothing. Taking a matching row is never
+    /// mutation does not carry; without one it removed nothing —, an expiry change on (kind, key,
+    /// `upsert`, version) — without one the row had another version. Taking a matching row is never
     /// wrong although a key may repeat across the runs of a batch: after a mutation that changed
     /// nothing, a later one of the same key can write that same row only once some write in
     /// between changed the stored row (a delete lowering the version, an upsert creating it),
@@ -139,8 +140,13 @@ extension PostgresSession {
                 } else {
                     report.staleUpserts.append(index)
                 }
-            case .delete(let kind, let key):
+            case .delete(let kind, let key), .deleteUnlessNewer(let kind, let key, _):
                 if let row, row.etype == OutboxEntry.Operation.delete.rawValue, row.kind == kind, row.key == key {
+                    next += 1
+                }
+            case .setExpiry(let kind, let key, let version, _):
+                if let row, row.etype == OutboxEntry.Operation.upsert.rawValue, row.kind == kind, row.key == key,
+                   Int64(exactly: version) == row.version {
                     next += 1
                 }
             }

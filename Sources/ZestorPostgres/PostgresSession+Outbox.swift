@@ -36,7 +36,8 @@ extension PostgresSession {
                 etype: OutboxEntry.Operation(storedType: result.text(row, first + 3), value: value),
                 value: value,
                 version: UInt64(clamping: try result.int64(row, first + 5)),
-                origin: result.text(row, first + 6)
+                origin: result.text(row, first + 6),
+                expiresAt: result.isNull(row, first + 7) ? nil : try result.int64(row, first + 7)
             ))
         }
         return entries

@@ -18,7 +18,7 @@ extension PostgresSession {
     }
 
     /// The rows of a ``PostgresSessionSQL/selectAll`` or ``PostgresSessionSQL/selectKeys`` result:
-    /// column 0 the position (in every row), then kind, key, value, version (`NULL` in the one row
+    /// column 0 the position (in every row), then kind, key, value, version, expires_at (`NULL` in the one row
     /// of a result without stored rows).
     private static func positionedRows(_ result: PostgresResult) throws -> PersistedRows {
         var rows: [PersistedRow] = []
@@ -28,7 +28,8 @@ extension PostgresSession {
                 kind: result.text(row, 1),
                 key: result.text(row, 2),
                 value: result.bytes(row, 3),
-                version: UInt64(clamping: try result.int64(row, 4))
+                version: UInt64(clamping: try result.int64(row, 4)),
+                expiresAt: result.isNull(row, 5) ? nil : try result.int64(row, 5)
             ))
         }
         let position = result.rowCount > 0 ? UInt64(clamping: try result.int64(0, 0)) : 0

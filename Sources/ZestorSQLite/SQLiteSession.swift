@@ -16,6 +16,8 @@ final class SQLiteSession {
     private let rollbackStatement: SQLiteStatement
     private let upsert: SQLiteStatement
     private let delete: SQLiteStatement
+    private let deleteUnlessNewer: SQLiteStatement
+    private let setExpiry: SQLiteStatement
     private let selectAll: SQLiteStatement
     private let selectOne: SQLiteStatement
     private let beginRead: SQLiteStatement
@@ -40,11 +42,14 @@ final class SQLiteSession {
             }
             try connection.execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
             try connection.execute(SQLiteSessionSQL.createTable)
+            try Self.migrate(connection)
             begin = try connection.prepare(SQLiteSessionSQL.begin, persistent: true)
             commitStatement = try connection.prepare(SQLiteSessionSQL.commit, persistent: true)
             rollbackStatement = try connection.prepare(SQLiteSessionSQL.rollback, persistent: true)
             upsert = try connection.prepare(SQLiteSessionSQL.upsert, persistent: true)
             delete = try connection.prepare(SQLiteSessionSQL.delete, persistent: true)
+            deleteUnlessNewer = try connection.prepare(SQLiteSessionSQL.deleteUnlessNewer, persistent: true)
+            setExpiry = try connection.prepare(SQLiteSessionSQL.setExpiry, persistent: true)
             selectAll = try connection.prepare(SQLiteSessionSQL.selectAll, persistent: true)
             selectOne = try connection.prepare(SQLiteSessionSQL.selectOne, persistent: true)
             beginRead = try connection.prepare(SQLiteSessionSQL.beginRead, persistent: true)
@@ -69,15 +74,32 @@ final class SQLiteSession {
         defer { selectAll.resetAndClear() }
         var rows: [PersistedRow] = []
         while try selectAll.step() {
-            let version = selectAll.int64(at: 3)
-            rows.append(PersistedRow(
-                kind: selectAll.text(at: 0),
-                key: selectAll.text(at: 1),
-                value: selectAll.blob(at: 2),
-                version: UInt64(clamping: version)
-            ))
+            rows.append(Self.row(of: selectAll))
         }
         return rows
+    }
+
+    /// The row `statement` (``SQLiteSessionSQL/selectAll``'s columns) stands on.
+    private static func row(of statement: SQLiteStatement) -> PersistedRow {
+        PersistedRow(kind: statement.text(at: 0), key: statement.text(at: 1), value: statement.blob(at: 2),
+                     version: UInt64(clamping: statement.int64(at: 3)), expiresAt: statement.optionalInt64(at: 4))
+    }
+
+    /// Adds the `expires_at` column to a table made without it (by zestor, or an earlier version
+    /// of this package), keeping every row. Inside `BEGIN IMMEDIATE`, so that connections opening
+    /// the same file at once migrate it once.
+    private static func migrate(_ connection: SQLiteConnection) throws {
+        if try connection.queryText(SQLiteSessionSQL.hasExpiresAt) == "1" { return }
+        try connection.execute(SQLiteSessionSQL.begin)
+        do {
+            if try connection.queryText(SQLiteSessionSQL.hasExpiresAt) != "1" {
+                try connection.execute(SQLiteSessionSQL.addExpiresAt)
+            }
+            try connection.execute(SQLiteSessionSQL.commit)
+        } catch {
+            if !connection.isAutocommit { try? connection.execute(SQLiteSessionSQL.rollback) }
+            throw error
+        }
     }
 
     /// The rows of `keys` (absent keys have none), read in one read transaction (one snapshot),
@@ -91,11 +113,7 @@ final class SQLiteSession {
                 defer { selectOne.resetAndClear() }
                 try selectOne.bind(key.kind, at: 1)
                 try selectOne.bind(key.key, at: 2)
-                if try selectOne.step() {
-                    rows.append(PersistedRow(kind: selectOne.text(at: 0), key: selectOne.text(at: 1),
-                                             value: selectOne.blob(at: 2),
-                                             version: UInt64(clamping: selectOne.int64(at: 3))))
-                }
+                if try selectOne.step() { rows.append(Self.row(of: selectOne)) }
             }
             try commitStatement.run()
             return rows
@@ -128,7 +146,8 @@ final class SQLiteSession {
     func close() throws {
         guard !isClosed else { return }
         isClosed = true
-        for statement in [begin, commitStatement, rollbackStatement, upsert, delete, selectAll, selectOne, beginRead] {
+        for statement in [begin, commitStatement, rollbackStatement, upsert, delete, deleteUnlessNewer, setExpiry,
+                          selectAll, selectOne, beginRead] {
             statement.finalize()
         }
         try connection.close()
@@ -151,12 +170,28 @@ final class SQLiteSession {
                 try statement.bind(row.key, at: 2)
                 try statement.bind(row.value, at: 3)
                 try statement.bind(version, at: 4)
+                try statement.bind(row.expiresAt, at: 5)
             }
             return connection.lastChanges > 0
         case .delete(let kind, let key):
             try delete.run { statement in
                 try statement.bind(kind, at: 1)
                 try statement.bind(key, at: 2)
+            }
+            return true
+        case .deleteUnlessNewer(let kind, let key, let version):
+            try deleteUnlessNewer.run { statement in
+                try statement.bind(kind, at: 1)
+                try statement.bind(key, at: 2)
+                try statement.bind(Int64(clamping: version), at: 3)
+            }
+            return true
+        case .setExpiry(let kind, let key, let version, let expiresAt):
+            try setExpiry.run { statement in
+                try statement.bind(kind, at: 1)
+                try statement.bind(key, at: 2)
+                try statement.bind(Int64(clamping: version), at: 3)
+                try statement.bind(expiresAt, at: 4)
             }
             return true
         }

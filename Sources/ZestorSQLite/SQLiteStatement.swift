@@ -60,6 +60,12 @@ final class SQLiteStatement {
         try check(sqlite3_bind_int64(try openHandle(), index, value))
     }
 
+    /// Binds `value` as an INTEGER, or NULL when it is nil.
+    func bind(_ value: Int64?, at index: Int32) throws {
+        guard let value else { return try check(sqlite3_bind_null(try openHandle(), index)) }
+        try bind(value, at: index)
+    }
+
     // MARK: Stepping
 
     /// Steps once: `true` when a row is available, `false` when the statement is done.
@@ -118,6 +124,10 @@ final class SQLiteStatement {
     }
 
     /// Column `column` as a 64-bit integer.
+    func optionalInt64(at column: Int32) -> Int64? {
+        isNull(at: column) ? nil : int64(at: column)
+    }
+
     func int64(at column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }

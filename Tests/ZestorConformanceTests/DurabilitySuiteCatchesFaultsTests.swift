@@ -10,8 +10,8 @@ struct DurabilitySuiteCatchesFaultsTests {
     private static func suite(_ faults: Set<BackendFault>) -> DurabilitySuite {
         DurabilitySuite {
             let storage = FaultyStorage(faults: faults)
-            return DurableStorage { mode in
-                try await DurableStore<ConformanceValue>.open(backend: FaultyBackend(storage), mode: mode)
+            return DurableStorage { mode, options in
+                try await DurableStore<ConformanceValue>.open(backend: FaultyBackend(storage), mode: mode, options: options)
             }
         }
     }
@@ -29,6 +29,9 @@ struct DurabilitySuiteCatchesFaultsTests {
         (.normalizesUnicode, .hostileInput),
         (.visibleOnlyAfterClose, .secondStoreSeesWrites),
         (.overwritesNewerRows, .lostRaceIsRefreshed),
+        (.dropsExpiry, .expiryRoundTrip),
+        (.ignoresDeletes, .expiryRoundTrip),
+        (.ignoresDeletes, .evictionsPersisted),
     ])
     func brokenBackendFails(_ fault: BackendFault, _ testCase: DurabilityCase) async throws {
         let failure = await #expect(throws: DurabilityFailure.self) {
@@ -44,6 +47,8 @@ struct DurabilitySuiteCatchesFaultsTests {
         (.visibleOnlyAfterClose, .roundTrip),
         (.visibleOnlyAfterClose, .hostileInput),
         (.overwritesNewerRows, .roundTrip),
+        (.dropsExpiry, .roundTrip),
+        (.dropsExpiry, .evictionsPersisted),
     ])
     func brokenBackendPassesUnrelatedCases(_ fault: BackendFault, _ testCase: DurabilityCase) async throws {
         try await Self.suite([fault]).run(testCase)

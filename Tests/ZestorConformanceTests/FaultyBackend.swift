@@ -16,6 +16,8 @@ enum BackendFault: Hashable, Sendable, CaseIterable {
     /// An upsert replaces the stored row whatever its version: a newer row another store wrote
     /// is overwritten instead of reported stale.
     case overwritesNewerRows
+    /// Loads every row without its expiry instant: entries never expire after a reopen.
+    case dropsExpiry
 }
 
 /// Rows kept in memory, shared by every ``FaultyBackend`` opened on it (the storage of one
@@ -40,7 +42,10 @@ final class FaultyStorage: Sendable {
     }
 
     func load() -> [PersistedRow] {
-        let stored = rows.withLock { Array($0.values) }
+        var stored = rows.withLock { Array($0.values) }
+        if faults.contains(.dropsExpiry) {
+            stored = stored.map { PersistedRow(kind: $0.kind, key: $0.key, value: $0.value, version: $0.version) }
+        }
         guard faults.contains(.dropsVersions) else { return stored }
         return stored.map { PersistedRow(kind: $0.kind, key: $0.key, value: $0.value, version: 1) }
     }
@@ -60,6 +65,12 @@ final class FaultyStorage: Sendable {
                     }
                 case .delete(let kind, let key):
                     if !faults.contains(.ignoresDeletes) { rows[RowID(kind, key)] = nil }
+                case .deleteUnlessNewer(let kind, let key, let version):
+                    if !faults.contains(.ignoresDeletes), let existing = rows[RowID(kind, key)], existing.version <= version {
+                        rows[RowID(kind, key)] = nil
+                    }
+                case .setExpiry(let kind, let key, let version, let expiresAt):
+                    if rows[RowID(kind, key)]?.version == version { rows[RowID(kind, key)]?.expiresAt = expiresAt }
                 }
             }
             return report
@@ -104,9 +115,14 @@ final class FaultyBackend: PersistenceBackend {
         switch mutation {
         case .upsert(let row):
             let value = Array(nfc(String(decoding: row.value, as: UTF8.self)).utf8)
-            return .upsert(PersistedRow(kind: nfc(row.kind), key: nfc(row.key), value: value, version: row.version))
+            return .upsert(PersistedRow(kind: nfc(row.kind), key: nfc(row.key), value: value, version: row.version,
+                                        expiresAt: row.expiresAt))
         case .delete(let kind, let key):
             return .delete(kind: nfc(kind), key: nfc(key))
+        case .deleteUnlessNewer(let kind, let key, let version):
+            return .deleteUnlessNewer(kind: nfc(kind), key: nfc(key), version: version)
+        case .setExpiry(let kind, let key, let version, let expiresAt):
+            return .setExpiry(kind: nfc(kind), key: nfc(key), version: version, expiresAt: expiresAt)
         }
     }
 }

@@ -13,7 +13,7 @@ struct DurablePostgresTests {
         try PostgresBackend(url: postgresURL, namespace: namespace, options: .init(poolSize: 1))
     }
 
-    @Test("passes the conformance suite", arguments: ConformanceCase.storeCases, [0, 1])
+    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
     func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
         // Write-through racy cases wait on hundreds of sequential commits: in the full parallel test
         // run on two cores they take well over the default 10 s bound, without hanging.
@@ -26,8 +26,8 @@ struct DurablePostgresTests {
     func durability(_ testCase: DurabilityCase) async throws {
         try await DurabilitySuite {
             let namespace = randomNamespace()
-            return DurableStorage { mode in
-                try await DurableStore<ConformanceValue>.open(backend: try Self.backend(namespace: namespace), mode: mode)
+            return DurableStorage { mode, options in
+                try await DurableStore<ConformanceValue>.open(backend: try Self.backend(namespace: namespace), mode: mode, options: options)
             }
         }.run(testCase)
     }

@@ -20,7 +20,7 @@ struct DurableSQLiteTests {
         try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
     }
 
-    @Test("passes the conformance suite", arguments: ConformanceCase.storeCases, [0, 1])
+    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
     func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
         let paths = LockedPaths()
         defer { paths.removeAll() }
@@ -38,8 +38,8 @@ struct DurableSQLiteTests {
     func durability(_ testCase: DurabilityCase) async throws {
         try await DurabilitySuite {
             let path = Self.temporaryDatabase()
-            return DurableStorage(open: { mode in
-                try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path), mode: mode)
+            return DurableStorage(open: { mode, options in
+                try await DurableStore<ConformanceValue>.open(backend: try SQLiteBackend(path: path), mode: mode, options: options)
             }, remove: { Self.cleanUp(path) })
         }.run(testCase)
     }

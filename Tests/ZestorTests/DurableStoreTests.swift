@@ -10,7 +10,7 @@ struct DurableStoreTests {
         ("writeBehind", .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(2)))),
     ]
 
-    @Test("passes the conformance suite", arguments: ConformanceCase.storeCases, [0, 1])
+    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
     func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
         let writeMode = Self.modes[mode].1
         // Write-through racy cases wait on hundreds of sequential commits: in the full parallel test
@@ -24,8 +24,8 @@ struct DurableStoreTests {
     func durability(_ testCase: DurabilityCase) async throws {
         try await DurabilitySuite {
             let backend = InMemoryBackend()  // the storage: every store of the case opens over it
-            return DurableStorage { mode in
-                try await DurableStore<ConformanceValue>.open(backend: backend, mode: mode)
+            return DurableStorage { mode, options in
+                try await DurableStore<ConformanceValue>.open(backend: backend, mode: mode, options: options)
             }
         }.run(testCase)
     }

@@ -82,6 +82,12 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
                     next[id] = row
                 case .delete(let kind, let key):
                     next[Self.id(kind, key)] = nil
+                case .deleteUnlessNewer(let kind, let key, let version):
+                    if let existing = next[Self.id(kind, key)], existing.version <= version {
+                        next[Self.id(kind, key)] = nil
+                    }
+                case .setExpiry(let kind, let key, let version, let expiresAt):
+                    if next[Self.id(kind, key)]?.version == version { next[Self.id(kind, key)]?.expiresAt = expiresAt }
                 }
             }
             if inDoubt.remaining > 0 {

@@ -32,6 +32,9 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let counters = CacheCounters()
     /// Serializes LRU hits, which relink nodes under the shared lock. Nil for other policies.
     @usableFromInline let lruLock: Locked<Void>?
+    /// Told of each expiration and eviction (a durable store persists them); nil in a
+    /// `MemoryStore` of its own.
+    @usableFromInline let removals: CacheRemovalSink?
 
     @usableFromInline @exclusivity(unchecked) var storage: CacheNodeStorage
     /// The first free node (0: none); free nodes are chained through `next`.
@@ -53,15 +56,16 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let negativeTimeToLive: Int64
 
     /// The cache state of a kind configured with `options`, in a shard whose share of the
-    /// capacity is `share`.
+    /// capacity is `share`; `removals` hears of its expirations and evictions.
     @usableFromInline
-    init(options: CacheOptions, share: Int, clock: any ExpiryClock) {
+    init(options: CacheOptions, share: Int, clock: any ExpiryClock, removals: CacheRemovalSink?) {
         policy = options.capacity == nil ? nil : options.eviction
         self.share = options.capacity == nil ? .max : share
         smallShare = max(1, share / 10)
         defaultTimeToLive = options.timeToLive.map { Int64($0.inNanoseconds) } ?? 0
         negativeTimeToLive = options.negativeTimeToLive.map { Int64($0.inNanoseconds) } ?? 0
         self.clock = clock
+        self.removals = removals
         lruLock = options.capacity != nil && options.eviction == .lru ? Locked(()) : nil
         storage = CacheNodeStorage(capacity: options.capacity == nil ? 16 : min(share + 1, 1024))
         ghost = GhostQueue(capacity: options.capacity != nil && options.eviction == .s3fifo ? share - smallShare : 0)

@@ -33,7 +33,7 @@ extension MemoryStore {
     /// Makes `table`'s kind a cache in this shard: unbounded, without a default time to live.
     @usableFromInline
     func makeCache(_ table: inout KindTable<Value>) {
-        table.cache = KindCache(options: .unconfigured, share: .max, clock: clock)
+        table.cache = KindCache(options: .unconfigured, share: .max, clock: clock, removals: cacheRemovals)
         startSweeperIfNeeded()
     }
 

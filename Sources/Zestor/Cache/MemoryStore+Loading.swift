@@ -28,6 +28,15 @@ extension MemoryStore {
     @usableFromInline
     func loadMissing(_ kind: String, _ entryKey: EntryKey,
                      _ load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
+        try await loadMissing(kind, entryKey, load, storing: nil)
+    }
+
+    /// The miss path of `get(_:_:orLoad:)` for a store that stores loaded values itself
+    /// (`DurableStore`): `storing`, when non-nil, stores a loaded value in place of the engine —
+    /// given the load, so it can check under its own locks that no write abandoned it
+    /// (``loadIsCurrent(_:_:_:)``); what it throws goes to every waiter.
+    func loadMissing(_ kind: String, _ entryKey: EntryKey, _ load: @escaping @Sendable (String) async throws -> Value?,
+                     storing: LoadedValueStore<Value>?) async throws -> Value? {
         let found = try mutate(kind, entryKey) { table -> LoadLookup<Value> in
             if table.cache == nil { makeCache(&table) }
             if let slot = table.liveSlot(of: entryKey) {
@@ -51,19 +60,28 @@ extension MemoryStore {
         case .running(let flight):
             return try await flight.wait()
         case .started(let flight):
-            Task { await runLoad(flight, kind: kind, key: entryKey, load) }
+            Task { await runLoad(flight, kind: kind, key: entryKey, load, storing: storing) }
             return try await flight.wait()
         }
     }
 
-    /// Runs `load` for `key` and hands its outcome to the waiters of `flight`, storing a value
-    /// unless a write to the key abandoned the load meanwhile (``KindTable/abandonLoad(of:)``).
+    /// Runs `load` for `key` and hands its outcome to the waiters of `flight`, storing a value —
+    /// through `storing` when non-nil — unless a write to the key abandoned the load meanwhile
+    /// (``KindTable/abandonLoad(of:)``).
     private func runLoad(_ flight: InFlightLoad<Value>, kind: String, key: EntryKey,
-                         _ load: @Sendable (String) async throws -> Value?) async {
+                         _ load: @Sendable (String) async throws -> Value?, storing: LoadedValueStore<Value>?) async {
         let started = ContinuousClock.now
-        let outcome: Result<Value?, any Error>
+        var outcome: Result<Value?, any Error>
         do { outcome = .success(try await load(key.key)) } catch { outcome = .failure(error) }
         let elapsed = (ContinuousClock.now - started).inNanoseconds
+        if let storing, case .success(let value?) = outcome {
+            do {
+                try validate(kind, value)
+                try await storing(value, flight)
+            } catch {
+                outcome = .failure(error)
+            }
+        }
         do {
             try mutate(kind, key) { table in
                 guard let cache = table.cache else { return }
@@ -75,7 +93,7 @@ extension MemoryStore {
                 guard cache.loads[key] === flight else { return }
                 table.cache!.loads[key] = nil
                 if case .success(nil) = outcome { cache.rememberAbsent(key, at: clock.monotonicNanoseconds) }
-                guard case .success(let value?) = outcome else { return }
+                guard storing == nil, case .success(let value?) = outcome else { return }
                 try validate(kind, value)
                 let expiry = resolve(.kindDefault, in: &table)
                 _ = table.upsert(key, value, changeDetector: changeDetector, expiry: expiry)
@@ -85,7 +103,21 @@ extension MemoryStore {
             flight.finish(.failure(error))
         }
     }
+
+    /// Whether `flight` is still the load in flight for `kind`/`key`: no write of the key
+    /// abandoned it (``KindTable/abandonLoad(of:)``).
+    func loadIsCurrent(_ kind: String, _ key: String, _ flight: InFlightLoad<Value>) -> Bool {
+        let entryKey = EntryKey(key: key)
+        let shard = shard(for: entryKey.hash)
+        shard.lockShared()
+        defer { shard.unlock() }
+        guard let index = shard.index(of: kind), let cache = shard.tables[index].cache else { return false }
+        return cache.loads[entryKey] === flight
+    }
 }
+
+/// Stores a value a load of `get(_:_:orLoad:)` returned, for a store that stores them itself.
+typealias LoadedValueStore<Value: Sendable> = @Sendable (Value, InFlightLoad<Value>) async throws -> Void
 
 /// What `get(_:_:orLoad:)` finds under the exclusive lock after a miss.
 enum LoadLookup<Value: Sendable> {

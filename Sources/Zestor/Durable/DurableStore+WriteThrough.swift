@@ -1,70 +1,100 @@
 /// Write-through writes: each holds its keys' gates from reading the current version until the
 /// memory apply; in between it commits through the group committer, so memory, versions and
-/// watchers change only after the storage did. Keys in doubt are reconciled first
-/// (``reconcileIfInDoubt(_:)``); an upsert the storage left alone as stale re-reads its key
-/// (``lostRace(_:expected:)``). Called by the public writes after their checks.
+/// watchers change only after the storage did. Memory takes exactly the committed version and
+/// expiry. Keys in doubt are reconciled first (``reconcileIfInDoubt(_:)``); an upsert the storage
+/// left alone as stale re-reads its key (``lostRace(_:expected:)``). Called by the public writes
+/// after their checks.
 extension DurableStore {
-    nonisolated(nonsending) func setThrough(_ kind: String, _ key: String, _ value: Value, _ committer: GroupCommitter) async throws -> SetResult {
+    nonisolated(nonsending) func setThrough(_ kind: String, _ key: String, _ value: Value, _ expiration: Expiration,
+                                            _ committer: GroupCommitter,
+                                            onlyIf precondition: (() -> Bool)? = nil) async throws -> SetResult {
         let gateKey = KeyGate.Key(kind: kind, key: key)
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
+        if let precondition, !precondition() { return .unchanged }
         try await reconcileIfInDoubt([gateKey])
-        let current = engine.versionedUnchecked(kind, key)
-        if let current, engine.isEquivalent(current.value, value) { return .unchanged }
-        let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: (current?.version ?? 0) + 1)
+        let current = engine.versionedWithDeadline(kind, key)
+        let deadline = deadline(of: expiration, in: kind)
+        if let current, engine.isEquivalent(current.entry.value, value) {
+            try await changeExpiryThrough(gateKey, current, to: deadline, committer)
+            return .unchanged
+        }
+        let version = nextVersion(of: gateKey, after: current?.entry.version)
+        let row = try row(gateKey, value, version: version, deadline: deadline)
         let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
         if !outcome.staleUpserts.isEmpty {
-            throw await lostRace(gateKey, expected: current?.version)
+            throw await lostRace(gateKey, expected: current?.entry.version)
         }
-        let applied = try engine.applyCommitted(kind, key, value).result
+        let applied = try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline))
         coherence.record([gateKey], at: outcome.position)
         return applied
     }
 
-    nonisolated(nonsending) func updateThrough(_ kind: String, _ key: String, _ transform: (inout Value) throws -> Void,
-                       _ committer: GroupCommitter) async throws -> Bool {
+    nonisolated(nonsending) func updateThrough(_ kind: String, _ key: String, _ expiration: Expiration?,
+                                               _ transform: (inout Value) throws -> Void,
+                                               _ committer: GroupCommitter) async throws -> Bool {
         let gateKey = KeyGate.Key(kind: kind, key: key)
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
         try await reconcileIfInDoubt([gateKey])
-        guard let (current, value) = try transformed(kind, key, transform) else { return false }
-        let row = PersistedRow(kind: kind, key: key, value: try codec.encode(value), version: current.version + 1)
+        let (current, changed) = try transformed(kind, key, transform)
+        let deadline = expiration.map { self.deadline(of: $0, in: kind) } ?? current.deadline
+        guard let value = changed else {
+            try await changeExpiryThrough(gateKey, current, to: deadline, committer)
+            return false
+        }
+        let version = current.entry.version + 1
+        let row = try row(gateKey, value, version: version, deadline: deadline)
         let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
         if !outcome.staleUpserts.isEmpty {
-            throw await lostRace(gateKey, expected: current.version)
+            throw await lostRace(gateKey, expected: current.entry.version)
         }
-        try engine.applyCommitted(kind, key, value)
+        try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline))
         coherence.record([gateKey], at: outcome.position)
         return true
     }
 
-    /// One transaction for every changed key; upserts another store won are reported after the
-    /// others are applied.
-    nonisolated(nonsending) func setManyThrough(_ kind: String, _ values: [String: Value], _ committer: GroupCommitter) async throws {
+    /// One transaction for every changed key (and every unchanged one whose expiry changes);
+    /// upserts another store won are reported after the others are applied.
+    nonisolated(nonsending) func setManyThrough(_ kind: String, _ values: [String: Value], _ expiration: Expiration,
+                                                _ committer: GroupCommitter) async throws {
         let gateKeys = values.keys.sorted().map { KeyGate.Key(kind: kind, key: $0) }
         await gate.acquire(gateKeys)
         defer { gate.release(gateKeys) }
         try await reconcileIfInDoubt(gateKeys)
-        var changed: [(key: String, value: Value)] = []  // in ascending key order, like `gateKeys`
+        let deadline = deadline(of: expiration, in: kind)
+        var changed: [(key: String, value: Value, version: UInt64)] = []  // in ascending key order
+        var changedKeys: [KeyGate.Key] = []
         var baseVersions: [UInt64?] = []
         var rows: [PersistedMutation] = []
+        var retimed: [(key: KeyGate.Key, version: UInt64)] = []  // unchanged values whose expiry changes
         for gateKey in gateKeys {
             let value = values[gateKey.key]!
-            let current = engine.versionedUnchecked(kind, gateKey.key)
-            if let current, engine.isEquivalent(current.value, value) { continue }
-            changed.append((gateKey.key, value))
-            baseVersions.append(current?.version)
-            rows.append(.upsert(PersistedRow(kind: kind, key: gateKey.key, value: try codec.encode(value),
-                                             version: (current?.version ?? 0) + 1)))
+            let current = engine.versionedWithDeadline(kind, gateKey.key)
+            if let current, engine.isEquivalent(current.entry.value, value) {
+                if current.deadline != deadline { retimed.append((gateKey, current.entry.version)) }
+                continue
+            }
+            let version = nextVersion(of: gateKey, after: current?.entry.version)
+            changed.append((gateKey.key, value, version))
+            changedKeys.append(gateKey)
+            baseVersions.append(current?.entry.version)
+            rows.append(.upsert(try row(gateKey, value, version: version, deadline: deadline)))
         }
-        if changed.isEmpty { return }
-        let changedKeys = changed.map { KeyGate.Key(kind: kind, key: $0.key) }
-        let outcome = try await commit(kind, rows, keys: changedKeys, committer)
+        let expiresAt = instants.instant(ofDeadline: deadline)
+        let mutations = rows + retimed.map {
+            PersistedMutation.setExpiry(kind: kind, key: $0.key.key, version: $0.version, expiresAt: expiresAt)
+        }
+        if mutations.isEmpty { return }
+        let outcome = try await commit(kind, mutations, keys: changedKeys + retimed.map(\.key), committer)
         let stale = Set(outcome.staleUpserts)
         // The transaction committed every other row: memory takes those, then the lost ones are reported.
         let committed = changed.indices.filter { !stale.contains($0) }
-        try engine.applyCommitted(kind, committed.map { changed[$0] })
-        coherence.record(committed.map { changedKeys[$0] }, at: outcome.position)
+        try engine.applyCommitted(kind, committed.map { changed[$0] }, expiry: .deadline(deadline))
+        for (key, version) in retimed {
+            try engine.applyDeadline(kind, key.key, version: version, deadline: deadline)
+        }
+        coherence.record(committed.map { changedKeys[$0] } + retimed.map(\.key), at: outcome.position)
         guard let first = stale.min() else { return }
         let error = await lostRace(changedKeys[first], expected: baseVersions[first])
         for other in stale.sorted().dropFirst() { _ = await lostRace(changedKeys[other], expected: baseVersions[other]) }
@@ -76,11 +106,23 @@ extension DurableStore {
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
         try await reconcileIfInDoubt([gateKey])
-        guard engine.versionedUnchecked(kind, key) != nil else { return nil }
+        guard engine.versionedWithDeadline(kind, key) != nil else { return nil }
         let outcome = try await commit(kind, [.delete(kind: kind, key: key)], keys: [gateKey], committer)
         let removed = try engine.deleteCommitted(kind, key)
         coherence.record([gateKey], at: outcome.position)
         return removed
+    }
+
+    /// Gives the live entry `current` of `key` (whose gate the caller holds) the monotonic
+    /// `deadline`, committing the new instant first; nothing when it has that deadline already.
+    nonisolated(nonsending) func changeExpiryThrough(_ key: KeyGate.Key, _ current: Current, to deadline: Int64,
+                                                     _ committer: GroupCommitter) async throws {
+        guard current.deadline != deadline else { return }
+        let change = PersistedMutation.setExpiry(kind: key.kind, key: key.key, version: current.entry.version,
+                                                 expiresAt: instants.instant(ofDeadline: deadline))
+        let outcome = try await commit(key.kind, [change], keys: [key], committer)
+        try engine.applyDeadline(key.kind, key.key, version: current.entry.version, deadline: deadline)
+        coherence.record([key], at: outcome.position)
     }
 
     /// Commits `mutations` of `keys` (whose gates the caller holds) through `committer`. A commit

@@ -26,6 +26,12 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     let codec: any Codec<Value>
     let gate = KeyGate()
     let writePath: WritePath
+    /// Persists the cache's expirations and evictions (as deletes unless the row is newer): the
+    /// write-behind queue itself, or in write-through mode a queue of its own that records
+    /// nothing else (`Durable/Caching/`).
+    let cacheRemovals: WriteBehindQueue<Value>
+    /// Converts expiry deadlines to stored instants and back.
+    let instants: ExpiryInstants
     let coherence: Coherence
     let logger: Logger
     private let closing = Atomic<Bool>(false)
@@ -39,20 +45,16 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     }
 
     private init(engine: MemoryStore<Value>, backend: any PersistenceBackend, codec: any Codec<Value>,
-                 mode: WriteMode, feed: AsyncStream<FeedBatch>?, logger: Logger) {
+                 writePath: WritePath, cacheRemovals: WriteBehindQueue<Value>, instants: ExpiryInstants,
+                 feed: AsyncStream<FeedBatch>?, logger: Logger) {
         self.engine = engine
         self.coherence = Coherence(tracksPositions: feed != nil)
         self.backend = backend
         self.codec = codec
         self.logger = logger
-        switch mode {
-        case .writeThrough:
-            writePath = .writeThrough(GroupCommitter(backend: backend))
-        case .writeBehind(let policy):
-            writePath = .writeBehind(WriteBehindQueue(policy: policy, backend: backend, logger: logger) { [codec] value in
-                try codec.encode(value)
-            })
-        }
+        self.writePath = writePath
+        self.cacheRemovals = cacheRemovals
+        self.instants = instants
     }
 
     /// How writes become durable: the ``WriteMode`` with the machinery it runs on.
@@ -82,15 +84,17 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
                        undecodableRows: undecodableRows, logger: logger)
     }
 
-    /// Opens a store over `backend`, loading every stored row into memory (decoded on dedicated
-    /// threads, one per core) with its persisted version.
+    /// Opens a store over `backend`, loading every stored row that has not expired into memory
+    /// (decoded on dedicated threads, one per core) with its persisted version and expiry.
     ///
     /// - Parameters:
     ///   - backend: where the rows are stored; the store owns it from now on and closes it.
     ///   - mode: when a write becomes durable (``WriteMode``); default write-through.
-    ///   - options: change detection and per-kind validators, as for ``MemoryStore``. Cache
-    ///     options (``StoreOptions/caches``) are not supported yet and make `open` throw
-    ///     ``StoreError/invalidArgument(_:)``.
+    ///   - options: change detection, per-kind validators and caches, as for ``MemoryStore``.
+    ///     Expiry instants are stored with the rows (wall-clock time), so an entry expires at
+    ///     the same instant after a reopen; rows whose instant passed while the store was closed
+    ///     are neither loaded nor kept. The cache's expirations and evictions are persisted as
+    ///     deletes (see ``CachingStore``).
     ///   - codec: how values are stored.
     ///   - undecodableRows: `.fail` (default) makes `open` throw
     ///     ``StoreError/undecodableRow(kind:key:reason:)`` without modifying anything;
@@ -106,16 +110,30 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     ) async throws -> DurableStore<Value> where C.Value == Value {
         try Task.checkCancellation()
         if case .writeBehind(let policy) = mode { try policy.check() }
-        guard options.caches.isEmpty else {
-            throw StoreError.invalidArgument(
-                "StoreOptions.caches is not supported by DurableStore yet: expiry and eviction are not persisted")
+        let instants = ExpiryInstants(clock: options.clock)
+        let encode: @Sendable (Value) throws -> [UInt8] = { [codec] value in try codec.encode(value) }
+        let writePath: WritePath
+        let cacheRemovals: WriteBehindQueue<Value>
+        switch mode {
+        case .writeThrough:
+            writePath = .writeThrough(GroupCommitter(backend: backend))
+            cacheRemovals = WriteBehindQueue(policy: .cacheRemovals, backend: backend, logger: logger, encode: encode)
+        case .writeBehind(let policy):
+            cacheRemovals = WriteBehindQueue(policy: policy, backend: backend, logger: logger, encode: encode)
+            writePath = .writeBehind(cacheRemovals)
         }
-        let rows = try await backend.loadAll()
-        let engine = MemoryStore<Value>(options: options)
-        let failures = await ParallelLoader.load(rows, with: codec, into: engine)
+        let stored = try await backend.loadAll()
+        // Rows whose instant passed while no store had them are neither loaded nor kept.
+        let expired = stored.filter { instants.hasPassed($0.expiresAt) }
+        let rows = expired.isEmpty ? stored : stored.filter { !instants.hasPassed($0.expiresAt) }
+        let engine = MemoryStore<Value>(options: options, cacheRemovals: { kind, key, version in
+            cacheRemovals.record(KeyGate.Key(kind: kind, key: key), .cacheRemoval, version: version)
+        })
+        let failures = await ParallelLoader.load(rows, with: codec, instants: instants, into: engine)
         for failure in failures.sorted(by: { ($0.row.kind, $0.row.key) < ($1.row.kind, $1.row.key) }) {
             switch undecodableRows {
             case .fail:
+                // Nothing was committed: the queue, never started, is dropped with what it holds.
                 throw StoreError.undecodableRow(kind: failure.row.kind, key: failure.row.key, reason: "\(failure.error)")
             case .skipAndLog:
                 logger.error("skipping a stored row that cannot be decoded", metadata: [
@@ -124,12 +142,19 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             }
         }
         let feed = backend.externalChanges()
-        let store = DurableStore(engine: engine, backend: backend, codec: codec, mode: mode, feed: feed, logger: logger)
-        store.writePath.queue?.start()
+        let store = DurableStore(engine: engine, backend: backend, codec: codec, writePath: writePath,
+                                 cacheRemovals: cacheRemovals, instants: instants, feed: feed, logger: logger)
+        for row in expired {
+            cacheRemovals.record(KeyGate.Key(kind: row.kind, key: row.key), .cacheRemoval, version: row.version)
+        }
+        switch writePath {
+        case .writeThrough: cacheRemovals.startOnDemand()
+        case .writeBehind: cacheRemovals.start()
+        }
         if let feed {
             store.follow(feed)
         }
-        logger.debug("opened durable store", metadata: ["rows": "\(rows.count)"])
+        logger.debug("opened durable store", metadata: ["rows": "\(rows.count)", "expired": "\(expired.count)"])
         return store
     }
 
@@ -186,40 +211,24 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     // MARK: - Writes
 
     // Each write checks and registers itself (`beginWrite`), then runs the mode's implementation:
-    // `DurableStore+WriteThrough.swift` or `DurableStore+WriteBehind.swift`.
+    // `DurableStore+WriteThrough.swift` or `DurableStore+WriteBehind.swift`. The forms that take
+    // an ``Expiration`` are in `Caching/DurableStore+Caching.swift`.
 
     @discardableResult
     nonisolated(nonsending) public func set(_ kind: String, _ key: String, _ value: Value) async throws -> SetResult {
-        try beginWrite(kind)
-        defer { endWrite() }
-        try engine.validate(kind, value)
-        switch writePath {
-        case .writeThrough(let committer): return try await setThrough(kind, key, value, committer)
-        case .writeBehind(let queue): return try await setBehind(kind, key, value, queue)
-        }
+        try await set(kind, key, value, expiration: .kindDefault)
     }
 
+    /// Stores the transformed value; the entry keeps its expiry.
     @discardableResult
     nonisolated(nonsending) public func update(
         _ kind: String, _ key: String, _ transform: (inout Value) throws -> Void
     ) async throws -> Bool {
-        try beginWrite(kind)
-        defer { endWrite() }
-        switch writePath {
-        case .writeThrough(let committer): return try await updateThrough(kind, key, transform, committer)
-        case .writeBehind(let queue): return try await updateBehind(kind, key, transform, queue)
-        }
+        try await update(kind, key, expiration: nil, transform)
     }
 
     nonisolated(nonsending) public func setMany(_ kind: String, _ values: [String: Value]) async throws {
-        try beginWrite(kind)
-        defer { endWrite() }
-        if values.isEmpty { return }
-        for value in values.values { try engine.validate(kind, value) }
-        switch writePath {
-        case .writeThrough(let committer): try await setManyThrough(kind, values, committer)
-        case .writeBehind(let queue): try await setManyBehind(kind, values, queue)
-        }
+        try await setMany(kind, values, expiration: .kindDefault)
     }
 
     @discardableResult
@@ -232,29 +241,15 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
     }
 
-    /// `update`'s step shared by both modes (the caller holds the key's gate): the key's current
-    /// entry and the value `transform` makes of it, validated; `nil` when it is equivalent (the
-    /// update changes nothing). Throws ``StoreError/keyNotFound(kind:key:)`` for a missing key,
-    /// and what `transform` or the validator throws.
-    func transformed(_ kind: String, _ key: String,
-                     _ transform: (inout Value) throws -> Void) throws -> (current: Versioned<Value>, value: Value)? {
-        guard let current = engine.versionedUnchecked(kind, key) else {
-            throw StoreError.keyNotFound(kind: kind, key: key)
-        }
-        var value = current.value
-        try transform(&value)
-        try engine.validate(kind, value)
-        return engine.isEquivalent(current.value, value) ? nil : (current, value)
-    }
-
     // MARK: - Durability and lifecycle
 
-    /// Returns when every write acknowledged before the call is durable (immediately in
-    /// write-through mode, where every acknowledged write already is).
+    /// Returns when every write acknowledged before the call is durable (in write-through mode,
+    /// where every acknowledged write already is, when the cache's expirations and evictions
+    /// made before the call are).
     public func flush() async throws {
         try Task.checkCancellation()
         try checkOpen()
-        await writePath.queue?.flush()
+        await cacheRemovals.flush()
     }
 
     /// Waits for writes in progress, flushes (write-behind), ends every watch and closes the
@@ -275,12 +270,12 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
             }
             if drained { continuation.resume() }
         }
-        await writePath.queue?.stop()
+        await cacheRemovals.stop()
         try engine.close()
         try await backend.close()
     }
 
-    private func checkOpen() throws {
+    func checkOpen() throws {
         if isClosing { throw StoreError.closed }
     }
 
@@ -288,7 +283,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
     var isClosing: Bool { closing.load(ordering: .acquiring) }
 
     /// The checks every write starts with, then registers it as in progress. Pair with ``endWrite()``.
-    private func beginWrite(_ kind: String) throws {
+    func beginWrite(_ kind: String) throws {
         try Task.checkCancellation()
         if kind.isEmpty { throw StoreError.kindRequired }
         let admitted = lifecycle.withLock { state -> Bool in
@@ -302,7 +297,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         }
     }
 
-    private func endWrite() {
+    func endWrite() {
         let waiters = lifecycle.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.activeWrites -= 1
             guard state.activeWrites == 0 else { return [] }

@@ -10,8 +10,9 @@ enum ParallelLoader {
         let error: any Error
     }
 
-    /// Restores every decodable row into `engine`; returns the rows that could not be decoded.
-    static func load<Value: Sendable, C: Codec>(_ rows: [PersistedRow], with codec: C,
+    /// Restores every decodable row into `engine`, expiring at the deadline of its stored instant;
+    /// returns the rows that could not be decoded.
+    static func load<Value: Sendable, C: Codec>(_ rows: [PersistedRow], with codec: C, instants: ExpiryInstants,
                                                 into engine: MemoryStore<Value>) async -> [Failure]
     where C.Value == Value {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 2_000))
@@ -27,7 +28,8 @@ enum ParallelLoader {
                     var failed: [Failure] = []
                     for row in rows[range] {
                         do {
-                            engine.restore(row.kind, row.key, try codec.decode(row.value), version: row.version)
+                            engine.restore(row.kind, row.key, try codec.decode(row.value), version: row.version,
+                                           deadline: instants.deadline(ofInstant: row.expiresAt))
                         } catch {
                             failed.append(Failure(row: row, error: error))
                         }

@@ -65,7 +65,7 @@ public struct CommitReport: Sendable, Hashable {
     public static var allApplied: CommitReport { CommitReport() }
 }
 
-/// One stored row: a kind, a key, the encoded value and its version.
+/// One stored row: a kind, a key, the encoded value, its version and when it expires.
 public struct PersistedRow: Sendable, Hashable {
     public var kind: String
     public var key: String
@@ -73,12 +73,17 @@ public struct PersistedRow: Sendable, Hashable {
     public var value: [UInt8]
     /// 1 when the key was created, +1 per change.
     public var version: UInt64
+    /// When the row expires, in milliseconds since 1970-01-01 UTC (wall-clock time, so that it
+    /// outlives the process); `nil`: never. A store neither loads nor keeps a row whose instant
+    /// has passed.
+    public var expiresAt: Int64?
 
-    public init(kind: String, key: String, value: [UInt8], version: UInt64) {
+    public init(kind: String, key: String, value: [UInt8], version: UInt64, expiresAt: Int64? = nil) {
         self.kind = kind
         self.key = key
         self.value = value
         self.version = version
+        self.expiresAt = expiresAt
     }
 }
 
@@ -88,12 +93,21 @@ public enum PersistedMutation: Sendable, Hashable {
     case upsert(PersistedRow)
     /// Remove the row of `kind`/`key`.
     case delete(kind: String, key: String)
+    /// Remove the row of `kind`/`key` unless its version is greater than `version`: an entry a
+    /// cache expired or evicted at that version, whose removal must not take a newer write of the
+    /// key with it (and must take an older row, when the removed version never reached the
+    /// storage). Changes nothing (and is not an error) when the row is gone or newer.
+    case deleteUnlessNewer(kind: String, key: String, version: UInt64)
+    /// Set the expiry instant of the row of `kind`/`key` (``PersistedRow/expiresAt``; `nil`:
+    /// never) only if its version is `version`, without a new version. Changes nothing (and is
+    /// not an error) when the row is gone or newer.
+    case setExpiry(kind: String, key: String, version: UInt64, expiresAt: Int64?)
 
     /// The kind the mutation touches.
     public var kind: String {
         switch self {
         case .upsert(let row): row.kind
-        case .delete(let kind, _): kind
+        case .delete(let kind, _), .deleteUnlessNewer(let kind, _, _), .setExpiry(let kind, _, _, _): kind
         }
     }
 
@@ -101,7 +115,7 @@ public enum PersistedMutation: Sendable, Hashable {
     public var key: String {
         switch self {
         case .upsert(let row): row.key
-        case .delete(_, let key): key
+        case .delete(_, let key), .deleteUnlessNewer(_, let key, _), .setExpiry(_, let key, _, _): key
         }
     }
 }

@@ -142,8 +142,12 @@ extension KindTable {
         let removed = entries.remove(key).unsafelyUnwrapped
         cache!.releaseNode(id)
         switch cause {
-        case .expired: cache.unsafelyUnwrapped.counters.expirations.wrappingAdd(1, ordering: .relaxed)
-        case .evicted: cache.unsafelyUnwrapped.counters.evictions.wrappingAdd(1, ordering: .relaxed)
+        case .expired:
+            cache.unsafelyUnwrapped.counters.expirations.wrappingAdd(1, ordering: .relaxed)
+            cache.unsafelyUnwrapped.removals?(kind, key.key, removed.version)
+        case .evicted:
+            cache.unsafelyUnwrapped.counters.evictions.wrappingAdd(1, ordering: .relaxed)
+            cache.unsafelyUnwrapped.removals?(kind, key.key, removed.version)
         default: break
         }
         hub?.publish(key: key.key, type: .delete, value: removed.value, cause: cause)

@@ -41,11 +41,13 @@ extension KindTable {
     }
 
     /// A write whose version was decided elsewhere (a row loaded at open, a change made by
-    /// another process): stored at exactly `version`, never skipped, published with `cause`.
+    /// another process, a commit of `DurableStore`): stored at exactly `version` with `expiry`,
+    /// never skipped, published with `cause`. A deadline needs ``cache`` to be non-nil.
     @inlinable
-    mutating func upsert(_ key: EntryKey, _ value: Value, version: UInt64, cause: EventCause) -> SetResult {
+    mutating func upsert(_ key: EntryKey, _ value: Value, version: UInt64, cause: EventCause,
+                         expiry: ExpiryChange = .never) -> SetResult {
         let slot = liveSlot(of: key)
-        write(Entry(value: value, version: version), for: key, atSlot: slot, expiry: .never, cause: cause)
+        write(Entry(value: value, version: version), for: key, atSlot: slot, expiry: expiry, cause: cause)
         return slot == nil ? .created : .updated
     }
 

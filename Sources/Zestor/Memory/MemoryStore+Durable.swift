@@ -1,39 +1,67 @@
 // Entry points for `DurableStore`, which layers persistence over a private MemoryStore.
-// They skip the cancellation check: they apply changes that are already durable, so they must
-// not fail half-way for a reason the caller can no longer act on.
+// They skip the cancellation check: they apply changes that are already durable (or, in
+// write-behind mode, recorded to be), so they must not fail half-way for a reason the caller can
+// no longer act on. Versions and expiry deadlines are decided by the caller, which holds the
+// key's gate: memory takes exactly what the storage took.
 
 extension MemoryStore {
-    /// Inserts a loaded row with its persisted version. Called only at open, on the engine of a
-    /// `DurableStore` that is not yet returned to anyone, so it has no watcher and cannot be closed.
-    func restore(_ kind: String, _ key: String, _ value: Value, version: UInt64) {
+    /// Inserts a loaded row with its persisted version, expiring at the monotonic `deadline`
+    /// (0: never). Called at open, on the engine of a `DurableStore` that is not yet returned to
+    /// anyone (so it has no watcher and cannot be closed), and on scratch engines.
+    func restore(_ kind: String, _ key: String, _ value: Value, version: UInt64, deadline: Int64) {
         let entryKey = EntryKey(key: key)
         do {
             try mutate(kind, entryKey) { table in
-                _ = table.upsert(entryKey, value, version: version, cause: .replay)
+                let expiry = prepareDeadline(deadline, in: &table)
+                _ = table.upsert(entryKey, value, version: version, cause: .replay, expiry: expiry)
             }
         } catch {
             preconditionFailure("restore into a closed engine: \(error)")
         }
     }
 
-    /// `set` of a value already committed: no cancellation check, no validator (it ran before
-    /// the commit). Returns the result and the version applied. Throws only ``StoreError/closed``.
+    /// Stores a value already committed (or recorded, in write-behind mode) at exactly `version`,
+    /// with `expiry` (``ExpiryChange/keep`` leaves a replaced entry's expiry as it was), and
+    /// publishes it with cause ``EventCause/write``; no validator (it ran before the commit).
+    /// `afterApply` runs under the key's shard lock, right after the apply. Throws only
+    /// ``StoreError/closed``.
     @discardableResult
-    func applyCommitted(_ kind: String, _ key: String, _ value: Value) throws -> AppliedWrite {
-        try store(kind, key, value)
+    func applyCommitted(_ kind: String, _ key: String, _ value: Value, version: UInt64, expiry: ExpiryChange,
+                        afterApply: () -> Void = {}) throws -> SetResult {
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            let expiry = prepare(expiry, in: &table)
+            defer { afterApply() }
+            return table.upsert(entryKey, value, version: version, cause: .write, expiry: expiry)
+        }
     }
 
-    /// `setMany` of values already committed; returns what happened to each key, in ascending
-    /// key order. Throws only ``StoreError/closed``.
-    @discardableResult
-    func applyCommitted(_ kind: String, _ values: [(key: String, value: Value)]) throws -> [AppliedWrite] {
-        try storeMany(kind, values)
+    /// ``applyCommitted(_:_:_:version:expiry:afterApply:)`` for several keys of one kind at once:
+    /// locks their shards (in index order) and applies in ascending key order, so readers and
+    /// watchers see all or nothing. `afterApply` runs under those locks after the last apply.
+    func applyCommitted(_ kind: String, _ items: [(key: String, value: Value, version: UInt64)],
+                        expiry: ExpiryChange, afterApply: () -> Void = {}) throws {
+        let sorted = items.sorted { $0.key < $1.key }
+        try withShardsLocked(of: sorted.map { EntryKey(key: $0.key) }) { shardOf, keys in
+            for (item, entryKey) in zip(sorted, keys) {
+                let shard = shardOf(entryKey)
+                let table = shard.indexCreatingTable(for: kind)
+                let expiry = prepare(expiry, in: &shard.tables[table])
+                _ = shard.tables[table].upsert(entryKey, item.value, version: item.version, cause: .write, expiry: expiry)
+            }
+            afterApply()
+        }
     }
 
-    /// `delete` of a removal already committed. Throws only ``StoreError/closed``.
+    /// `delete` of a removal already committed (or recorded). `afterApply` runs under the key's
+    /// shard lock, right after the removal. Throws only ``StoreError/closed``.
     @discardableResult
-    func deleteCommitted(_ kind: String, _ key: String) throws -> Value? {
-        try remove(kind, key)
+    func deleteCommitted(_ kind: String, _ key: String, afterApply: () -> Void = {}) throws -> Value? {
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            defer { afterApply() }
+            return table.remove(entryKey, cause: .write)?.value
+        }
     }
 
     /// A removal made by another process (change feed, resynchronization, reconciliation): its
@@ -44,13 +72,67 @@ extension MemoryStore {
     }
 
     /// Applies a change made by another process (from a backend's change feed) at exactly its
-    /// persisted `version`, publishing the event like a local write but with cause
-    /// ``EventCause/external``. Throws only ``StoreError/closed``.
+    /// persisted `version`, expiring at the monotonic `deadline` (0: never), publishing the event
+    /// like a local write but with cause ``EventCause/external``. Throws only ``StoreError/closed``.
     @discardableResult
-    func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64) throws -> SetResult {
+    func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64, deadline: Int64) throws -> SetResult {
         let entryKey = EntryKey(key: key)
         return try mutate(kind, entryKey) { table in
-            table.upsert(entryKey, value, version: version, cause: .external)
+            let expiry = prepareDeadline(deadline, in: &table)
+            return table.upsert(entryKey, value, version: version, cause: .external, expiry: expiry)
         }
+    }
+
+    /// The live entry under `kind`/`key` with its version and monotonic expiry deadline (0: never).
+    /// An entry found expired is removed first (its `.delete` event published, its removal told
+    /// to ``cacheRemovals``), so the caller — about to write the key — knows the version it had.
+    func versionedWithDeadline(_ kind: String, _ key: String) -> (entry: Versioned<Value>, deadline: Int64)? {
+        let entryKey = EntryKey(key: key)
+        let found: (entry: Versioned<Value>, deadline: Int64)?? = {
+            let shard = shard(for: entryKey.hash)
+            shard.lockShared()
+            defer { shard.unlock() }
+            guard let index = shard.index(of: kind),
+                  let (slot, node) = shard.tables[index].entries.slotAndNode(of: entryKey) else { return .some(nil) }
+            let entry = shard.tables[index].entries.entry(atSlot: slot)
+            guard node != 0, let cache = shard.tables[index].cache else {
+                return (Versioned(value: entry.value, version: entry.version), 0)
+            }
+            let deadline = cache.deadline(of: node)
+            if deadline != 0 && deadline <= clock.monotonicNanoseconds { return nil }  // expired
+            return (Versioned(value: entry.value, version: entry.version), deadline)
+        }()
+        if let found { return found }
+        _ = try? mutate(kind, entryKey) { table in table.liveSlot(of: entryKey) }
+        return nil
+    }
+
+    /// Gives the live entry under `kind`/`key` the monotonic `deadline` (0: never) if its version
+    /// is `version`, without an event or a new version; returns whether it did. `afterApply` runs
+    /// under the key's shard lock when it did. Throws only ``StoreError/closed``.
+    @discardableResult
+    func applyDeadline(_ kind: String, _ key: String, version: UInt64, deadline: Int64,
+                       afterApply: () -> Void = {}) throws -> Bool {
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            guard let slot = table.liveSlot(of: entryKey), table.entries.entry(atSlot: slot).version == version else {
+                return false
+            }
+            let expiry = prepareDeadline(deadline, in: &table)
+            if table.cache != nil { table.applyExpiry(expiry, to: entryKey, atSlot: slot) }
+            afterApply()
+            return true
+        }
+    }
+
+    /// `expiry` for a write into `table`, making the kind a cache in this shard first when it is a
+    /// deadline and the kind is not one yet. Caller holds the shard's lock exclusively.
+    private func prepare(_ expiry: ExpiryChange, in table: inout KindTable<Value>) -> ExpiryChange {
+        if case .deadline(let deadline) = expiry, deadline != 0, table.cache == nil { makeCache(&table) }
+        return expiry
+    }
+
+    private func prepareDeadline(_ deadline: Int64, in table: inout KindTable<Value>) -> ExpiryChange {
+        prepare(.deadline(deadline), in: &table)
     }
 }

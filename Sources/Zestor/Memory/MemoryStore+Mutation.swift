@@ -18,4 +18,18 @@ extension MemoryStore {
         defer { if shard.tableIsUnused(at: table) { shard.removeTable(at: table) } }
         return try body(&shard.tables[table])
     }
+
+    /// Write access to several keys at once: locks the shards owning `keys` exclusively, in
+    /// ascending index order, throws ``StoreError/closed`` if the store is closed, and runs `body`
+    /// with a function from a key to its shard and the keys themselves. Tables `body` creates stay
+    /// (a write creates an entry in each). How `setMany` and `DurableStore`'s committed batches
+    /// write atomically with respect to readers and watchers.
+    func withShardsLocked<Result>(of keys: [EntryKey],
+                                  _ body: ((EntryKey) -> Shard<Value>, [EntryKey]) throws -> Result) throws -> Result {
+        let order = Set(keys.map { shards.index(for: $0.hash) }).sorted()
+        for index in order { shards[index].lockExclusive() }
+        defer { for index in order.reversed() { shards[index].unlock() } }
+        if isClosed { throw StoreError.closed }
+        return try body({ self.shard(for: $0.hash) }, keys)
+    }
 }

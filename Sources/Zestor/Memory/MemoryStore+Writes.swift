@@ -96,21 +96,18 @@ extension MemoryStore {
     func storeMany(_ kind: String, _ values: [(key: String, value: Value)],
                    expiration: Expiration = .kindDefault) throws -> [AppliedWrite] {
         let sorted = values.sorted { $0.key < $1.key }
-        let keys = sorted.map { EntryKey(key: $0.key) }
-        let order = Set(keys.map { shards.index(for: $0.hash) }).sorted()
-        for index in order { shards[index].lockExclusive() }
-        defer { for index in order.reversed() { shards[index].unlock() } }
-        if isClosed { throw StoreError.closed }
-        var applied: [AppliedWrite] = []
-        applied.reserveCapacity(sorted.count)
-        for (item, entryKey) in zip(sorted, keys) {
-            let shard = shard(for: entryKey.hash)
-            let table = shard.indexCreatingTable(for: kind)
-            let expiry = resolve(expiration, in: &shard.tables[table])
-            applied.append(shard.tables[table].upsert(entryKey, item.value, changeDetector: changeDetector,
-                                                      expiry: expiry))
+        return try withShardsLocked(of: sorted.map { EntryKey(key: $0.key) }) { shardOf, keys in
+            var applied: [AppliedWrite] = []
+            applied.reserveCapacity(sorted.count)
+            for (item, entryKey) in zip(sorted, keys) {
+                let shard = shardOf(entryKey)
+                let table = shard.indexCreatingTable(for: kind)
+                let expiry = resolve(expiration, in: &shard.tables[table])
+                applied.append(shard.tables[table].upsert(entryKey, item.value, changeDetector: changeDetector,
+                                                          expiry: expiry))
+            }
+            return applied
         }
-        return applied
     }
 
     /// Removes the entry; returns the value it had, or `nil` when the key did not exist.

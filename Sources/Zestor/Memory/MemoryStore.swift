@@ -29,6 +29,9 @@ public final class MemoryStore<Value: Sendable>: Store {
     let sweeper = Locked<ExpirySweeper?>(nil)
     /// Whether ``sweeper`` is set: lets writers skip its lock once it is.
     let sweeperStarted = Atomic<Bool>(false)
+    /// Told of the cache's expirations and evictions (``CacheRemovalSink``): set by the
+    /// `DurableStore` that owns this engine, nil otherwise.
+    @usableFromInline let cacheRemovals: CacheRemovalSink?
 
     /// Creates an empty store.
     /// - Parameters:
@@ -42,7 +45,12 @@ public final class MemoryStore<Value: Sendable>: Store {
     ///     A store with bounded kinds (``CacheOptions/capacity``) uses at most as many stripes as
     ///     the smallest bound, rounded down to a power of two, so that each stripe's share of
     ///     every bound holds at least one entry.
-    public init(options: StoreOptions<Value> = .init(), shardCount: Int = 32) {
+    public convenience init(options: StoreOptions<Value> = .init(), shardCount: Int = 32) {
+        self.init(options: options, shardCount: shardCount, cacheRemovals: nil)
+    }
+
+    /// The engine of a `DurableStore`: `cacheRemovals` hears of every expiration and eviction.
+    init(options: StoreOptions<Value>, shardCount: Int = 32, cacheRemovals: CacheRemovalSink?) {
         let smallestBound = options.caches.values.compactMap(\.capacity).min() ?? .max
         var count = 1
         while count < min(shardCount, Self.maximumShardCount) && count * 2 <= smallestBound { count <<= 1 }
@@ -52,10 +60,12 @@ public final class MemoryStore<Value: Sendable>: Store {
         cacheOptions = options.caches
         clock = options.clock
         sweepOptions = options.sweep
+        self.cacheRemovals = cacheRemovals
         for (index, shard) in shards.enumerated() {
             for (kind, cache) in options.caches {
                 let share = cache.capacity.map { $0 / count + (index < $0 % count ? 1 : 0) } ?? .max
-                shard.tables[shard.appendTable(for: kind)].cache = KindCache(options: cache, share: share, clock: clock)
+                shard.tables[shard.appendTable(for: kind)].cache = KindCache(options: cache, share: share, clock: clock,
+                                                                          removals: cacheRemovals)
             }
         }
         if options.caches.values.contains(where: { $0.timeToLive != nil }) { startSweeperIfNeeded() }

@@ -26,9 +26,10 @@ struct DurabilityContext: Sendable, Expecting {
     /// the store in failures. A failing close fails the case unless `body` failed first.
     func withStore<T>(
         on storage: DurableStorage, _ writeMode: WriteMode, _ what: String,
+        options: StoreOptions<ConformanceValue> = .init(),
         _ body: (DurableStore<ConformanceValue>) async throws -> T
     ) async throws -> T {
-        try await using({ try await storage.open(writeMode) }, "opening \(what)",
+        try await using({ try await storage.open(writeMode, options: options) }, "opening \(what)",
                         release: { try await $0.close() }, "closing \(what) (which makes its writes durable)", body)
     }
 

@@ -43,11 +43,25 @@ extension DurableStore {
         switch mutation {
         case .upsert(let row):
             if let local, local.version > row.version { return }
+            if instants.hasPassed(row.expiresAt) {
+                // Expired on arrival: the change removes what memory holds of the key.
+                if local != nil { try engine.deleteExternal(row.kind, row.key) }
+                break
+            }
             guard let value = decodeOrLog(row, "skipping an external change that cannot be decoded") else { return }
-            if let local, local.version == row.version, engine.isEquivalent(local.value, value) { return }
-            try engine.applyExternal(row.kind, row.key, value, version: row.version)
+            let deadline = instants.deadline(ofInstant: row.expiresAt)
+            if let local, local.version == row.version, engine.isEquivalent(local.value, value) {
+                // The same row: at most its expiry changed (`setExpiration` in another store).
+                try engine.applyDeadline(row.kind, row.key, version: row.version, deadline: deadline)
+                break
+            }
+            try engine.applyExternal(row.kind, row.key, value, version: row.version, deadline: deadline)
         case .delete(let kind, let key):
             if local != nil { try engine.deleteExternal(kind, key) }
+        case .deleteUnlessNewer(let kind, let key, let version):
+            if let local, local.version <= version { try engine.deleteExternal(kind, key) }
+        case .setExpiry(let kind, let key, let version, let expiresAt):
+            try engine.applyDeadline(kind, key, version: version, deadline: instants.deadline(ofInstant: expiresAt))
         }
         coherence.record([gateKey], at: change.position)
     }
@@ -137,7 +151,8 @@ extension DurableStore {
         if let position, coherence.shows(key, atOrAfter: position + 1) { return false }
         let local = engine.versionedUnchecked(key.kind, key.key)
         defer { coherence.record([key], at: position) }
-        guard let row else {
+        guard let row, !instants.hasPassed(row.expiresAt) else {
+            // No row, or one expired (the store holding it deletes it; none: the next to open).
             if local == nil { return false }
             try engine.deleteExternal(key.kind, key.key)
             return true
@@ -145,7 +160,11 @@ extension DurableStore {
         guard let value = decoded ?? decodeOrLog(row, "cannot reconcile a stored row that cannot be decoded") else {
             return false
         }
-        if let local, local.version == row.version, engine.isEquivalent(local.value, value) { return false }
+        let deadline = instants.deadline(ofInstant: row.expiresAt)
+        if let local, local.version == row.version, engine.isEquivalent(local.value, value) {
+            try engine.applyDeadline(key.kind, key.key, version: row.version, deadline: deadline)
+            return false
+        }
         do {
             try engine.validate(key.kind, value)
         } catch {
@@ -153,7 +172,7 @@ extension DurableStore {
                 "kind": "\(key.kind)", "key": "\(key.key)", "error": "\(error)",
             ])
         }
-        try engine.applyExternal(key.kind, key.key, value, version: row.version)
+        try engine.applyExternal(key.kind, key.key, value, version: row.version, deadline: deadline)
         return true
     }
 
@@ -180,8 +199,8 @@ extension DurableStore {
         coherence.beginReconcile()
         defer { coherence.endReconcile() }
         let began = ContinuousClock.now
-        let scratch = MemoryStore<Value>()
-        let failures = await ParallelLoader.load(snapshot.rows, with: codec, into: scratch)
+        let scratch = MemoryStore<Value>(options: StoreOptions(clock: instants.clock))
+        let failures = await ParallelLoader.load(snapshot.rows, with: codec, instants: instants, into: scratch)
         for failure in failures {
             logger.error("resynchronization: skipping a stored row that cannot be decoded", metadata: [
                 "kind": "\(failure.row.kind)", "key": "\(failure.row.key)", "error": "\(failure.error)",

@@ -12,19 +12,43 @@
 struct WriteBehindBacklog<Value: Sendable>: Sendable {
     typealias Key = KeyGate.Key
 
+    /// What a pending write does to its key's stored row.
+    enum Change: Sendable {
+        /// Store this value (at the write's version and expiry instant).
+        case upsert(Value)
+        /// Remove the row: a `delete`.
+        case delete
+        /// Remove the row unless it is newer than the write's version: the cache expired or
+        /// evicted the entry at that version (``CacheRemovalSink``).
+        case cacheRemoval
+        /// Give the row at the write's version the write's expiry instant (`setExpiration`).
+        case expiryOnly
+    }
+
     /// The newest state of one pending key.
     struct PendingWrite: Sendable {
-        /// nil: a delete.
-        let value: Value?
+        let change: Change
         let version: UInt64
+        /// The expiry instant of an upsert or an expiry change (``PersistedRow/expiresAt``).
+        let expiresAt: Int64?
         let ticket: UInt64
         /// The key was deleted before this write (a delete this write coalesced away): the stored
         /// row must be removed first, since a re-created key starts again at version 1 and an
         /// upsert alone would not replace a row with a higher version.
         var afterDelete = false
 
-        /// Whether committing this write removes the stored row (a delete, or a write after one).
-        var removesStoredRow: Bool { value == nil || afterDelete }
+        /// Whether committing this write removes the stored row whatever its version (a delete,
+        /// or a write after one). A cache removal removes only its own version.
+        var removesStoredRow: Bool {
+            if case .delete = change { return true }
+            return afterDelete
+        }
+
+        /// The version of the entry the cache removed, for a cache removal.
+        var removedVersion: UInt64? {
+            if case .cacheRemoval = change { return version }
+            return nil
+        }
     }
 
     /// One write of a batch: its key and state.
@@ -39,6 +63,8 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     /// Writes of the batch being committed, and the smallest ticket among them (nil: none).
     private var inFlightCount = 0
     private var oldestInFlight: UInt64?
+    /// The cache removals of the batch being committed, by key: the version each removed.
+    private var inFlightRemovals: [Key: UInt64] = [:]
     private var nextTicket: UInt64 = 1
 
     /// Keys pending or in flight.
@@ -47,14 +73,38 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     /// The ticket of the last write recorded (0: none yet).
     var lastTicket: UInt64 { nextTicket &- 1 }
 
-    /// Records the newest state of `key` (nil value: deleted) at `version`, coalescing with the
-    /// pending one.
-    mutating func record(_ key: Key, value: Value?, version: UInt64) {
-        var write = PendingWrite(value: value, version: version, ticket: nextTicket)
-        write.afterDelete = pending[key]?.removesStoredRow ?? false
+    /// Records the newest state of `key` — `change` at `version`, expiring at `expiresAt` —
+    /// coalescing with the pending one. Returns false when it records nothing: an upsert or an
+    /// expiry change whose version a pending cache removal of the key has reached was applied to
+    /// memory before that removal (its recording lost the race with the removal, which the
+    /// cache reports under the key's shard lock), so the removal stands.
+    @discardableResult
+    mutating func record(_ key: Key, _ change: Change, version: UInt64, expiresAt: Int64? = nil) -> Bool {
+        let previous = pending[key]
+        var change = change
+        switch change {
+        case .upsert, .expiryOnly:
+            if let removed = previous?.removedVersion, removed >= version { return false }
+            if case .expiryOnly = change, let previous, previous.version == version, case .upsert(let value) = previous.change {
+                change = .upsert(value)  // the pending upsert of that version takes the new instant
+            }
+        case .delete, .cacheRemoval:
+            break
+        }
+        var write = PendingWrite(change: change, version: version, expiresAt: expiresAt, ticket: nextTicket)
+        write.afterDelete = previous?.removesStoredRow ?? false
         pending[key] = write
         order.append((key, write.ticket))
         nextTicket &+= 1
+        return true
+    }
+
+    /// The version of the entry of `key` that the cache removed, while that removal is pending or
+    /// in flight (not yet known to be durable): a new write of the key continues above it, so
+    /// that it replaces the stored row whether or not the removal reached it.
+    func removedVersion(of key: Key) -> UInt64? {
+        if let write = pending[key] { return write.removedVersion }
+        return inFlightRemovals[key]
     }
 
     /// The oldest ticket not yet durable, or nil when everything is (see the ordering
@@ -79,6 +129,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
             guard let write = pending[key], write.ticket == ticket else { continue }
             pending[key] = nil
             batch.append((key, write))
+            if let removed = write.removedVersion { inFlightRemovals[key] = removed }
         }
         inFlightCount = batch.count
         oldestInFlight = batch.first?.write.ticket
@@ -100,6 +151,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     mutating func committed() {
         inFlightCount = 0
         oldestInFlight = nil
+        inFlightRemovals.removeAll(keepingCapacity: true)
     }
 
     /// Puts the writes of a failed batch (in ticket order) back in front of `order`: they
@@ -108,13 +160,23 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     mutating func returnToPending(_ batch: [Item]) {
         var returned: [(key: Key, ticket: UInt64)] = []
         for item in batch {
-            if pending[item.key] == nil {
+            guard let newer = pending[item.key] else {
                 pending[item.key] = item.write
                 returned.append((item.key, item.write.ticket))
-            } else if item.write.removesStoredRow {
+                continue
+            }
+            if item.write.removesStoredRow {
                 // The newer write was recorded while this delete was in flight; it failed, so
                 // the newer one now has to remove the stored row itself.
                 pending[item.key]!.afterDelete = true
+            }
+            if case .expiryOnly = newer.change, case .upsert(let value) = item.write.change,
+               newer.version == item.write.version {
+                // Only the expiry of this failed upsert's version changed since: it still has to
+                // be stored, with the newer instant.
+                pending[item.key] = PendingWrite(change: .upsert(value), version: newer.version,
+                                                 expiresAt: newer.expiresAt, ticket: newer.ticket,
+                                                 afterDelete: newer.afterDelete || item.write.afterDelete)
             }
         }
         if returned.count <= orderHead {

@@ -6,8 +6,14 @@ extension WriteBehindQueue {
     /// The pauses before retrying a failed commit: 25 ms doubling to 5 s.
     static var retryBackoff: Backoff { Backoff(initial: .milliseconds(25), maximum: .seconds(5)) }
 
-    /// Starts the flusher on a dedicated thread.
+    /// Starts the flusher on a dedicated thread, unless it was started already (or stopped).
     func start() {
+        let starts = state.withLock { state -> Bool in
+            guard !state.flusherStarted && !state.stopping else { return false }
+            state.flusherStarted = true
+            return true
+        }
+        guard starts else { return }
         let thread = Thread { [self] in runFlusher() }
         thread.name = "zestor.write-behind"
         thread.start()
@@ -76,23 +82,26 @@ extension WriteBehindQueue {
     private func commit(_ batch: Batch) {
         var mutations: [PersistedMutation] = []
         mutations.reserveCapacity(batch.count)
-        for item in batch {
-            guard let value = item.write.value else {
-                mutations.append(.delete(kind: item.key.kind, key: item.key.key))
-                continue
-            }
-            if item.write.afterDelete {
-                mutations.append(.delete(kind: item.key.kind, key: item.key.key))
-            }
-            do {
-                let bytes = try encode(value)
-                mutations.append(.upsert(PersistedRow(kind: item.key.kind, key: item.key.key, value: bytes,
-                                                      version: item.write.version)))
-            } catch {
-                // A value its own Codable conformance cannot encode can never be stored; say so loudly.
-                logger.error("write-behind: cannot encode value, not persisted", metadata: [
-                    "kind": "\(item.key.kind)", "key": "\(item.key.key)", "error": "\(error)",
-                ])
+        for (key, write) in batch {
+            switch write.change {
+            case .delete:
+                mutations.append(.delete(kind: key.kind, key: key.key))
+            case .cacheRemoval:
+                mutations.append(write.afterDelete ? .delete(kind: key.kind, key: key.key)
+                                 : .deleteUnlessNewer(kind: key.kind, key: key.key, version: write.version))
+            case .expiryOnly:
+                mutations.append(.setExpiry(kind: key.kind, key: key.key, version: write.version, expiresAt: write.expiresAt))
+            case .upsert(let value):
+                if write.afterDelete { mutations.append(.delete(kind: key.kind, key: key.key)) }
+                do {
+                    mutations.append(.upsert(PersistedRow(kind: key.kind, key: key.key, value: try encode(value),
+                                                          version: write.version, expiresAt: write.expiresAt)))
+                } catch {
+                    // A value its own Codable conformance cannot encode can never be stored; say so loudly.
+                    logger.error("write-behind: cannot encode value, not persisted", metadata: [
+                        "kind": "\(key.kind)", "key": "\(key.key)", "error": "\(error)",
+                    ])
+                }
             }
         }
         do {

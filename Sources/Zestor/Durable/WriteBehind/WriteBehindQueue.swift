@@ -3,8 +3,10 @@ import Logging
 
 /// Pending write-behind mutations, coalesced per key, and the flusher that commits them.
 ///
-/// Writers call ``waitForSpace()`` before applying to memory and ``record(_:value:version:)``
-/// after (while still holding the key's gate, so records of one key arrive in apply order).
+/// Writers call ``waitForSpace()`` before applying to memory and ``record(_:_:version:expiresAt:)``
+/// under the key's shard lock right after the apply (while still holding the key's gate), so
+/// records of one key arrive in apply order, the cache's removals (recorded under the same lock)
+/// included. A `DurableStore` in write-through mode has one too, recording only cache removals.
 /// The flusher runs on a dedicated thread (``start()``, `WriteBehindQueue+Flusher.swift`): it
 /// waits for work, lets a batch gather, encodes it (off the writers' path) and commits it; a
 /// failed batch returns to pending (unless the key was written again meanwhile) and is retried
@@ -24,6 +26,10 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         var urgent = false
         var stopping = false
         var finished: CheckedContinuation<Void, Never>?
+        /// Whether the flusher thread was started (``start()``).
+        var flusherStarted = false
+        /// Whether a record starts the flusher when it is not running (``startOnDemand()``).
+        var startsOnDemand = false
         var flusherExited = false
         var consecutiveFailures = 0
         var lastError: String?
@@ -72,18 +78,35 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         }
     }
 
-    /// Records the newest state of a key (nil value: deleted) at `version`.
-    func record(_ key: Key, value: Value?, version: UInt64) {
-        let wake = state.withLock { state -> Bool in
+    /// Records the newest state of a key (see ``WriteBehindBacklog/record(_:_:version:expiresAt:)``).
+    /// Never waits: cache removals are recorded under a shard lock.
+    func record(_ key: Key, _ change: WriteBehindBacklog<Value>.Change, version: UInt64, expiresAt: Int64? = nil) {
+        let (wake, needsFlusher) = state.withLock { state -> (Bool, Bool) in
             let wasIdle = state.backlog.pending.isEmpty
-            state.backlog.record(key, value: value, version: version)
+            guard state.backlog.record(key, change, version: version, expiresAt: expiresAt) else { return (false, false) }
             if state.backlog.pending.count >= policy.maxBatch && !state.urgent {
                 state.urgent = true
-                return true
+                return (true, state.startsOnDemand && !state.flusherStarted)
             }
-            return wasIdle
+            return (wasIdle, state.startsOnDemand && !state.flusherStarted)
         }
+        if needsFlusher { start() }
         if wake { wakeFlusher() }
+    }
+
+    /// Makes the first record start the flusher (now, if something is pending already): for a
+    /// queue that may never get a record, which then costs no thread.
+    func startOnDemand() {
+        let startNow = state.withLock { state -> Bool in
+            state.startsOnDemand = true
+            return !state.backlog.pending.isEmpty
+        }
+        if startNow { start() }
+    }
+
+    /// ``WriteBehindBacklog/removedVersion(of:)``.
+    func removedVersion(of key: Key) -> UInt64? {
+        state.withLock { $0.backlog.removedVersion(of: key) }
     }
 
     /// Returns when every write recorded before the call is committed.
@@ -100,13 +123,14 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         }
     }
 
-    /// Flushes everything, then ends the flusher thread and waits for it to exit.
+    /// Flushes everything, then ends the flusher thread (if it was ever started) and waits for it
+    /// to exit.
     func stop() async {
         await flush()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let exited = state.withLock { state -> Bool in
                 state.stopping = true
-                if state.flusherExited { return true }
+                if state.flusherExited || !state.flusherStarted { return true }
                 state.finished = continuation
                 return false
             }
