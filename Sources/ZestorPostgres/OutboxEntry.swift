@@ -55,10 +55,14 @@ public struct OutboxEntry: Sendable, Hashable {
         self.expiresAt = expiresAt
     }
 
-    /// The change as a `PersistedMutation` (an upsert with a `nil` value carries `[]`).
+    /// The change as a `PersistedMutation` (an upsert with a `nil` value carries `[]`). A delete
+    /// that recorded the removed row's version removes that version and older ones only (a
+    /// store holding a newer version of the key keeps it); one without (version 0: written by
+    /// another zestor) removes the key whatever its version.
     public var mutation: PersistedMutation {
         switch etype {
         case .upsert: .upsert(PersistedRow(kind: kind, key: key, value: value ?? [], version: version, expiresAt: expiresAt))
+        case .delete where version > 0: .deleteUnlessNewer(kind: kind, key: key, version: version)
         case .delete: .delete(kind: kind, key: key)
         }
     }

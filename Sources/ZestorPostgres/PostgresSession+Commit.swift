@@ -59,7 +59,7 @@ extension PostgresSession {
         if runs.count == 1 {
             let run = runs[0]
             let results = try connection.executePipeline([lock, try runStatement(run)])
-            report.staleUpserts = staleUpserts(of: run, written: results[1])
+            (report.staleUpserts, report.unchanged) = unapplied(run, written: results[1])
             largestID = try Self.largestOutboxID(written: results[1])
         } else {
             try connection.executeScript(PostgresSessionSQL.begin)
@@ -69,14 +69,16 @@ extension PostgresSession {
                 case .multiRow:
                     for run in runs {
                         let written = try connection.execute(try runStatement(run))
-                        report.staleUpserts += staleUpserts(of: run, written: written)
+                        let (stale, unchanged) = unapplied(run, written: written)
+                        report.staleUpserts += stale
+                        report.unchanged += unchanged
                         if let id = try Self.largestOutboxID(written: written) { largestID = max(largestID ?? id, id) }
                     }
                 case .perRow:
                     for (index, mutation) in mutations.enumerated() {
                         switch try applyOne(mutation) {
                         case .stale: report.staleUpserts.append(index)
-                        case .unchanged: break
+                        case .unchanged: report.unchanged.append(index)
                         case .written(let id): largestID = max(largestID ?? id, id)
                         }
                     }
@@ -160,18 +162,27 @@ extension PostgresSession {
         return largest
     }
 
-    /// The positions (in the whole batch) of the upserts of `run` that wrote no outbox row:
+    /// The positions (in the whole batch) of the mutations of `run` that wrote no outbox row:
+    /// the upserts left alone as stale, and the deletes and expiry changes that changed nothing.
     /// `written` holds (kind, key, etype, id) of the outbox rows the run's statement wrote.
-    private func staleUpserts(of run: ArraySlice<PersistedMutation>, written: PostgresResult) -> [Int] {
-        // Keys are distinct within a run, so (kind, key) of the outbox rows names what was written.
-        var upserted = Set<KindKey>()
-        for row in 0..<written.rowCount where written.text(row, 2) == OutboxEntry.Operation.upsert.rawValue {
-            upserted.insert(KindKey(kind: written.text(row, 0), key: written.text(row, 1)))
+    private func unapplied(_ run: ArraySlice<PersistedMutation>, written: PostgresResult) -> (stale: [Int], unchanged: [Int]) {
+        // Keys are distinct within a run, so (kind, key) of the outbox rows names what was written
+        // (an expiry change writes an `upsert` row).
+        var upserted = Set<KindKey>(), deleted = Set<KindKey>()
+        for row in 0..<written.rowCount {
+            let key = KindKey(kind: written.text(row, 0), key: written.text(row, 1))
+            if written.text(row, 2) == OutboxEntry.Operation.upsert.rawValue { upserted.insert(key) } else { deleted.insert(key) }
         }
-        return run.indices.filter { index in
-            guard case .upsert(let row) = run[index] else { return false }
-            return !upserted.contains(KindKey(kind: row.kind, key: row.key))
+        var stale: [Int] = [], unchanged: [Int] = []
+        for index in run.indices {
+            let key = KindKey(kind: run[index].kind, key: run[index].key)
+            switch run[index] {
+            case .upsert: if !upserted.contains(key) { stale.append(index) }
+            case .setExpiry: if !upserted.contains(key) { unchanged.append(index) }
+            case .delete, .deleteUnlessNewer: if !deleted.contains(key) { unchanged.append(index) }
+            }
         }
+        return (stale, unchanged)
     }
 
     /// What one per-row mutation did.

@@ -143,11 +143,15 @@ extension PostgresSession {
             case .delete(let kind, let key), .deleteUnlessNewer(let kind, let key, _):
                 if let row, row.etype == OutboxEntry.Operation.delete.rawValue, row.kind == kind, row.key == key {
                     next += 1
+                } else {
+                    report.unchanged.append(index)
                 }
             case .setExpiry(let kind, let key, let version, _):
                 if let row, row.etype == OutboxEntry.Operation.upsert.rawValue, row.kind == kind, row.key == key,
                    Int64(exactly: version) == row.version {
                     next += 1
+                } else {
+                    report.unchanged.append(index)
                 }
             }
         }

@@ -132,7 +132,7 @@ final class SQLiteSession {
         try begin.run()
         do {
             for (index, mutation) in mutations.enumerated() where try !apply(mutation) {
-                report.staleUpserts.append(index)
+                if case .upsert = mutation { report.staleUpserts.append(index) } else { report.unchanged.append(index) }
             }
             try commitStatement.run()
         } catch {
@@ -160,7 +160,8 @@ final class SQLiteSession {
         return try connection.queryText("PRAGMA \(name)")
     }
 
-    /// Runs one mutation; returns false for an upsert left alone (its version was not newer).
+    /// Runs one mutation; returns whether it changed a row (false: an upsert left alone, its
+    /// version not newer; a delete or expiry change that found no row of its version).
     private func apply(_ mutation: PersistedMutation) throws -> Bool {
         switch mutation {
         case .upsert(let row):
@@ -178,14 +179,14 @@ final class SQLiteSession {
                 try statement.bind(kind, at: 1)
                 try statement.bind(key, at: 2)
             }
-            return true
+            return connection.lastChanges > 0
         case .deleteUnlessNewer(let kind, let key, let version):
             try deleteUnlessNewer.run { statement in
                 try statement.bind(kind, at: 1)
                 try statement.bind(key, at: 2)
                 try statement.bind(Int64(clamping: version), at: 3)
             }
-            return true
+            return connection.lastChanges > 0
         case .setExpiry(let kind, let key, let version, let expiresAt):
             try setExpiry.run { statement in
                 try statement.bind(kind, at: 1)
@@ -193,7 +194,7 @@ final class SQLiteSession {
                 try statement.bind(Int64(clamping: version), at: 3)
                 try statement.bind(expiresAt, at: 4)
             }
-            return true
+            return connection.lastChanges > 0
         }
     }
 

@@ -68,9 +68,15 @@ final class FaultyStorage: Sendable {
                 case .deleteUnlessNewer(let kind, let key, let version):
                     if !faults.contains(.ignoresDeletes), let existing = rows[RowID(kind, key)], existing.version <= version {
                         rows[RowID(kind, key)] = nil
+                    } else {
+                        report.unchanged.append(index)
                     }
                 case .setExpiry(let kind, let key, let version, let expiresAt):
-                    if rows[RowID(kind, key)]?.version == version { rows[RowID(kind, key)]?.expiresAt = expiresAt }
+                    if rows[RowID(kind, key)]?.version == version {
+                        rows[RowID(kind, key)]?.expiresAt = expiresAt
+                    } else {
+                        report.unchanged.append(index)
+                    }
                 }
             }
             return report

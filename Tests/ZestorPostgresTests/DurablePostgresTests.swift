@@ -13,7 +13,7 @@ struct DurablePostgresTests {
         try PostgresBackend(url: postgresURL, namespace: namespace, options: .init(poolSize: 1))
     }
 
-    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
+    @Test("passes the conformance suite", .serialized, arguments: ConformanceCase.allCases, [0, 1])
     func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
         // Write-through racy cases wait on hundreds of sequential commits: in the full parallel test
         // run on two cores they take well over the default 10 s bound, without hanging.

@@ -87,12 +87,14 @@ struct PostgresBackendTests {
             #expect(kvColumns == [
                 ["ns_id", "bigint"], ["kind", "text"], ["key", "text"], ["value", "bytea"],
                 ["version", "bigint"], ["updated_at", "timestamp with time zone"],
+                ["expires_at", "timestamp with time zone"],
             ])
             let outboxColumns = try await backend.query("""
                 SELECT column_name::text FROM information_schema.columns
                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
                 """, [.text("zestor_outbox")], columns: 1)
-            #expect(outboxColumns.map { $0[0] ?? "" } == ["id", "ns_id", "kind", "key", "etype", "value", "version", "origin", "at"])
+            #expect(outboxColumns.map { $0[0] ?? "" } == ["id", "ns_id", "kind", "key", "etype", "value", "version", "origin", "at",
+                                                        "expires_at"])
             let primaryKey = try await backend.query("""
                 SELECT string_agg(a.attname::text, ',' ORDER BY k.ord) FROM pg_index i
                 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
@@ -322,7 +324,7 @@ struct PostgresBackendTests {
             #expect(delete.key == "x")
             #expect(delete.version == 7)
             #expect(delete.value == nil)
-            #expect(delete.mutation == .delete(kind: "k", key: "x"))
+            #expect(delete.mutation == .deleteUnlessNewer(kind: "k", key: "x", version: 7))
         }
     }
 
@@ -681,7 +683,7 @@ struct PostgresBackendTests {
         let deletes: [PersistedMutation] = [.delete(kind: "k", key: "missing"), .delete(kind: "j", key: "b"),
                                             .upsert(row("k", "missing", [1], 1))]
         #expect(Tables.matchCommitted(deletes, to: [own("delete", "b", 4, kind: "j"), own("upsert", "missing", 1)])
-            == .allApplied)
+            == CommitReport(unchanged: [0]))
         #expect(Tables.matchCommitted(deletes, to: [own("delete", "b", 4), own("upsert", "missing", 1)]) == nil)
         // Not this batch: no rows, a row left over, another version, an unknown etype.
         #expect(Tables.matchCommitted(plain, to: []) == nil)
@@ -815,6 +817,68 @@ struct PostgresOptionTests {
         ]
         for (options, expected) in cases {
             #expect(throws: expected) { _ = try PostgresBackend(url: nowhere, options: options) }
+        }
+    }
+}
+
+extension PostgresBackendTests {
+    @Test("opening adds expires_at to tables made without it, keeping their rows; expiry instants round-trip")
+    func migratesExpiresAt() async throws {
+        try await withPrivateSchema { url in
+            // What zestor or an earlier version of this package left: the tables without expires_at.
+            let old = try PostgresBackend(url: url, namespace: 7, options: .init(poolSize: 1))
+            for statement in [
+                "ALTER TABLE zestor_kv DROP COLUMN expires_at",
+                "ALTER TABLE zestor_outbox DROP COLUMN expires_at",
+                "INSERT INTO zestor_kv (ns_id, kind, key, value, version) VALUES (7, 'k', 'old', '\\x7b7d', 4)",
+            ] {
+                _ = try await old.query(statement, columns: 0)
+            }
+            try await old.close()
+
+            let upgraded = try PostgresBackend(url: url, namespace: 7, options: .init(poolSize: 1))
+            let columns = try await upgraded.query("""
+                SELECT table_name::text FROM information_schema.columns WHERE column_name = 'expires_at'
+                AND table_schema = current_schema() ORDER BY table_name
+                """, columns: 1)
+            #expect(columns == [["zestor_kv"], ["zestor_outbox"]])
+            #expect(try await upgraded.loadAll() == [PersistedRow(kind: "k", key: "old", value: Array("{}".utf8), version: 4)])
+            let instant: Int64 = 1_893_456_000_123  // 2030-01-01T00:00:00.123Z
+            try await upgraded.commit([
+                .upsert(PersistedRow(kind: "k", key: "new", value: [1], version: 1, expiresAt: instant)),
+                .setExpiry(kind: "k", key: "old", version: 4, expiresAt: instant + 1),
+                .setExpiry(kind: "k", key: "new", version: 9, expiresAt: nil),  // another version: ignored
+            ])
+            #expect(sorted(try await upgraded.loadAll()) == [
+                PersistedRow(kind: "k", key: "new", value: [1], version: 1, expiresAt: instant),
+                PersistedRow(kind: "k", key: "old", value: Array("{}".utf8), version: 4, expiresAt: instant + 1),
+            ])
+            let readable = try await upgraded.query(
+                "SELECT expires_at::text FROM zestor_kv WHERE key = 'new'", columns: 1)
+            #expect(readable == [["2030-01-01 00:00:00.123+00"]])
+            // The outbox carries the instants, an expiry change as an upsert of the row's version.
+            let outbox = try await upgraded.outbox(after: 0, limit: 10)
+            #expect(outbox.map { "\($0.key) \($0.etype.rawValue) v\($0.version) \($0.expiresAt.map(String.init) ?? "never")" }
+                    == ["new upsert v1 \(instant)", "old upsert v4 \(instant + 1)"])
+            try await upgraded.close()
+        }
+    }
+
+    @Test("deleteUnlessNewer leaves a newer row and removes an older or equal one", arguments: [false, true])
+    func deleteUnlessNewer(perRow: Bool) async throws {
+        try await withBackend { backend in
+            try await backend.commit([.upsert(row("k", "a", [1], 3)), .upsert(row("k", "b", [1], 3)),
+                                      .upsert(row("k", "c", [1], 3))])
+            let batch: [PersistedMutation] = [
+                .deleteUnlessNewer(kind: "k", key: "a", version: 2),  // the row is newer: stays
+                .deleteUnlessNewer(kind: "k", key: "b", version: 3),
+                .deleteUnlessNewer(kind: "k", key: "c", version: 5),  // never stored at 5: an older row goes
+                .deleteUnlessNewer(kind: "k", key: "missing", version: 1),
+            ]
+            if perRow { try await backend.commit(batch, strategy: .perRow) } else { try await backend.commit(batch) }
+            #expect(try await backend.loadAll().map(\.key) == ["a"])
+            let deletes = try await backend.outbox(after: 0, limit: 10).filter { $0.etype == .delete }
+            #expect(deletes.map { "\($0.key) v\($0.version)" } == ["b v3", "c v3"])
         }
     }
 }

@@ -20,7 +20,7 @@ struct DurableSQLiteTests {
         try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
     }
 
-    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
+    @Test("passes the conformance suite", .serialized, arguments: ConformanceCase.allCases, [0, 1])
     func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
         let paths = LockedPaths()
         defer { paths.removeAll() }

@@ -276,12 +276,12 @@ struct SQLiteBackendTests {
             let tables = try rawQuery(path, "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') ORDER BY name", columns: 3)
             #expect(tables == [[
                 "table", "zestor_kv",
-                "CREATE TABLE zestor_kv(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY(kind, key))",
+                "CREATE TABLE zestor_kv(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY(kind, key))",
             ]])
             let columns = try rawQuery(path, "SELECT name, type, \"notnull\", pk FROM pragma_table_info('zestor_kv') ORDER BY cid", columns: 4)
             #expect(columns == [
                 ["kind", "TEXT", "1", "1"], ["key", "TEXT", "1", "2"], ["value", "BLOB", "1", "0"],
-                ["version", "INTEGER", "1", "0"], ["updated_at", "TEXT", "1", "0"],
+                ["version", "INTEGER", "1", "0"], ["updated_at", "TEXT", "1", "0"], ["expires_at", "INTEGER", "0", "0"],
             ])
             try await backend.close()
             // Reopening an existing database keeps the schema as it is.
@@ -378,5 +378,42 @@ struct SQLiteBackendTests {
         let error = try #require(throws: SQLiteError.self) { try SQLiteBackend(path: path) }
         #expect(error.code == sqliteCantOpen)
         #expect(error.message.contains(path))
+    }
+}
+
+extension SQLiteBackendTests {
+    @Test("opening adds expires_at to a table made without it, keeping its rows; expiry instants round-trip")
+    func migratesExpiresAt() async throws {
+        try await withDatabase { path in
+            // The table as zestor (and earlier versions of this package) made it.
+            _ = try rawQuery(path, """
+                CREATE TABLE zestor_kv(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, \
+                version INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY(kind, key))
+                """, columns: 0)
+            _ = try rawQuery(path, "INSERT INTO zestor_kv VALUES('k', 'old', x'7b7d', 4, '2025-01-01T00:00:00.000Z')", columns: 0)
+            // Two backends opening the file at once migrate it once.
+            async let first = Task { try SQLiteBackend(path: path) }.value
+            async let second = Task { try SQLiteBackend(path: path) }.value
+            let (backend, other) = try await (first, second)
+            try await other.close()
+            #expect(try rawQuery(path, "SELECT name FROM pragma_table_info('zestor_kv') WHERE name = 'expires_at'", columns: 1)
+                    == [["expires_at"]])
+            #expect(try await backend.loadAll() == [row("k", "old", Array("{}".utf8), 4)])
+            let instant: Int64 = 1_893_456_000_123
+            let report = try await backend.commit([
+                .upsert(PersistedRow(kind: "k", key: "new", value: [1], version: 1, expiresAt: instant)),
+                .setExpiry(kind: "k", key: "old", version: 4, expiresAt: instant + 1),
+                .setExpiry(kind: "k", key: "new", version: 9, expiresAt: nil),  // another version: unchanged
+                .deleteUnlessNewer(kind: "k", key: "new", version: 0),           // the row is newer: unchanged
+            ])
+            #expect(report == CommitReport(unchanged: [2, 3]))
+            #expect(try await backend.loadAll().sorted { $0.key < $1.key } == [
+                PersistedRow(kind: "k", key: "new", value: [1], version: 1, expiresAt: instant),
+                PersistedRow(kind: "k", key: "old", value: Array("{}".utf8), version: 4, expiresAt: instant + 1),
+            ])
+            try await backend.commit([.deleteUnlessNewer(kind: "k", key: "old", version: 5)])
+            #expect(try await backend.loadAll().map(\.key) == ["new"])
+            try await backend.close()
+        }
     }
 }

@@ -108,17 +108,4 @@ struct CacheTests {
         #expect(try store.delete("k", "a") == nil)
         try store.close()
     }
-
-    @Test("DurableStore rejects cache options until expiry and eviction are persisted")
-    func durableStoreRejectsCaches() async throws {
-        let options = StoreOptions<ConformanceValueStub>(caches: ["k": try CacheOptions(capacity: 10)])
-        await #expect(throws: StoreError.self) {
-            _ = try await DurableStore<ConformanceValueStub>.open(backend: InMemoryBackend(), options: options)
-        }
-    }
-}
-
-/// A `Codable` value for the `DurableStore` test.
-struct ConformanceValueStub: Codable, Sendable, Equatable {
-    var n: Int
 }

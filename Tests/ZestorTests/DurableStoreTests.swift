@@ -10,7 +10,7 @@ struct DurableStoreTests {
         ("writeBehind", .writeBehind(WriteBehindPolicy(maxDelay: .milliseconds(2)))),
     ]
 
-    @Test("passes the conformance suite", arguments: ConformanceCase.allCases, [0, 1])
+    @Test("passes the conformance suite", .serialized, arguments: ConformanceCase.allCases, [0, 1])
     func conformance(_ testCase: ConformanceCase, mode: Int) async throws {
         let writeMode = Self.modes[mode].1
         // Write-through racy cases wait on hundreds of sequential commits: in the full parallel test

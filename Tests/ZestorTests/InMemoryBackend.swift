@@ -81,13 +81,19 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
                     }
                     next[id] = row
                 case .delete(let kind, let key):
-                    next[Self.id(kind, key)] = nil
+                    if next.removeValue(forKey: Self.id(kind, key)) == nil { report.unchanged.append(index) }
                 case .deleteUnlessNewer(let kind, let key, let version):
                     if let existing = next[Self.id(kind, key)], existing.version <= version {
                         next[Self.id(kind, key)] = nil
+                    } else {
+                        report.unchanged.append(index)
                     }
                 case .setExpiry(let kind, let key, let version, let expiresAt):
-                    if next[Self.id(kind, key)]?.version == version { next[Self.id(kind, key)]?.expiresAt = expiresAt }
+                    if next[Self.id(kind, key)]?.version == version {
+                        next[Self.id(kind, key)]?.expiresAt = expiresAt
+                    } else {
+                        report.unchanged.append(index)
+                    }
                 }
             }
             if inDoubt.remaining > 0 {

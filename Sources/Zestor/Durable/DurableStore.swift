@@ -55,6 +55,14 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         self.writePath = writePath
         self.cacheRemovals = cacheRemovals
         self.instants = instants
+        // What the flusher commits, memory shows: the change feed must not undo it with an older
+        // change it delivers late; what it lost to another store, memory re-reads
+        // (`DurableStore+Coherence.swift`).
+        cacheRemovals.onCommit(committed: { [coherence] keys, position in
+            coherence.record(keys, at: position)
+        }, lost: { [weak self] keys in
+            self?.reconcileLost(keys)
+        })
     }
 
     /// How writes become durable: the ``WriteMode`` with the machinery it runs on.

@@ -52,12 +52,18 @@ public struct CommitReport: Sendable, Hashable {
     /// Positions (in the committed array) of upserts left alone because the stored row's version
     /// was not older: another store sharing the storage wrote the key first.
     public var staleUpserts: [Int]
+    /// Positions of `delete`, `deleteUnlessNewer` and `setExpiry` mutations that changed no row:
+    /// it was gone, or (for the conditional ones) at another version. A backend with a change
+    /// feed must report them: a store records what its memory shows from the mutations that did
+    /// change their row.
+    public var unchanged: [Int]
     /// Where the commit sits in the storage's commit order (PostgreSQL: the largest outbox id it
     /// wrote), for backends with a change feed; `nil` otherwise or when it changed no row.
     public var position: UInt64?
 
-    public init(staleUpserts: [Int] = [], position: UInt64? = nil) {
+    public init(staleUpserts: [Int] = [], unchanged: [Int] = [], position: UInt64? = nil) {
         self.staleUpserts = staleUpserts
+        self.unchanged = unchanged
         self.position = position
     }
 

@@ -46,19 +46,19 @@ extension CaseContext {
     }
 
     func scanResistance() async throws {
-        let bounded = try CacheOptions(capacity: 1024)
+        let bounded = try CacheOptions(capacity: 256)
         try await withCachingStore(cachingOptions(ManualExpiryClock(), ["hot": bounded])) { store in
             let hot = (0..<4).map { "hot-\($0)" }
             for key in hot {
                 try await store.set("hot", key, ConformanceValue(key, 0))
                 for _ in 0..<3 { _ = try await store.get("hot", key) }
             }
-            // A scan of 20 times the capacity in new keys, the hot keys read every 2,048 of them:
-            // far more insertions between two reads than any share holds, so recency alone
-            // (LRU) would lose them; frequency keeps them.
-            for index in 0..<(20 * 1024) {
+            // A scan of 20 times the capacity in new keys, the hot keys read every 512 of them:
+            // twice as many insertions between two reads as any share holds (a store of 32 shards
+            // or fewer), so recency alone (LRU) would lose them; frequency keeps them.
+            for index in 0..<(20 * 256) {
                 try await store.set("hot", "scan-\(index)", ConformanceValue("scan", index))
-                if index % 2048 == 2047 {
+                if index % 512 == 511 {
                     for key in hot {
                         try expect(try await store.get("hot", key) != nil,
                                    "a key read again and again to survive a one-time scan",

@@ -38,6 +38,22 @@ extension DurableStore {
         let gateKey = KeyGate.Key(kind: mutation.kind, key: mutation.key)
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
+        // A write of the key this store has not committed yet — read before the positions, which
+        // the flusher records before the write stops being outstanding — may supersede the change.
+        if let outstanding = cacheRemovals.outstanding(gateKey) {
+            switch outstanding.change {
+            case .upsert, .delete:
+                // It commits after this change (already committed), so it lands on top; if the
+                // storage finds it stale, the key is reconciled (``reconcileLost(_:)``).
+                return
+            case .expiryOnly:
+                // It lands on top of this very row; a newer one makes it change nothing.
+                if case .upsert(let row) = mutation, row.version == outstanding.version { return }
+            case .cacheRemoval:
+                // Whether it removes this change's row depends on which commits first: settle it.
+                await cacheRemovals.flush()
+            }
+        }
         if coherence.shows(gateKey, atOrAfter: change.position) { return }
         let local = engine.versionedUnchecked(mutation.kind, mutation.key)
         switch mutation {
@@ -66,6 +82,34 @@ extension DurableStore {
         coherence.record([gateKey], at: change.position)
     }
 
+    /// Commits the cache removals of `keys` still outstanding (waiting for everything recorded
+    /// before), so that what is read of the storage afterwards, and the positions memory shows,
+    /// reflect them. Cheap when none of the keys has one.
+    func settleRemovals(of keys: [KeyGate.Key]) async {
+        if keys.contains(where: { cacheRemovals.outstanding($0)?.removedVersion != nil }) {
+            await cacheRemovals.flush()
+        }
+    }
+
+    /// Re-reads keys whose write-behind upserts the storage left alone (another store wrote a
+    /// newer row first), so memory shows the winner — unless a newer write of the key is
+    /// outstanding again (it is reported in turn if it loses too). Keys that cannot be read now
+    /// are left to the resolver, which retries.
+    func reconcileLost(_ keys: [KeyGate.Key]) {
+        Task.detached { [self] in
+            for key in keys {
+                if isClosing { return }
+                await gate.acquire(key)
+                defer { gate.release(key) }
+                do {
+                    try await reconcileHeld([key])
+                } catch {
+                    markInDoubt([key], afterCommit: false)
+                }
+            }
+        }
+    }
+
     // MARK: Reconciling keys
 
     /// Reconciles `keys` with the storage — the caller holds their gates: reads their rows at one
@@ -75,6 +119,7 @@ extension DurableStore {
     func reconcileHeld(_ keys: [KeyGate.Key]) async throws -> Int {
         coherence.beginReconcile()
         defer { coherence.endReconcile() }
+        await settleRemovals(of: keys)
         let loaded = try await backend.load(keys.map { PersistedKey(kind: $0.kind, key: $0.key) })
         var rows: [KeyGate.Key: PersistedRow] = [:]
         for row in loaded.rows { rows[KeyGate.Key(kind: row.kind, key: row.key)] = row }
@@ -150,6 +195,16 @@ extension DurableStore {
     private func repair(_ key: KeyGate.Key, to row: PersistedRow?, decoded: Value?, at position: UInt64?) throws -> Bool {
         if let position, coherence.shows(key, atOrAfter: position + 1) { return false }
         let local = engine.versionedUnchecked(key.kind, key.key)
+        // A write of the key this store has not committed yet lands after what was read.
+        if let outstanding = cacheRemovals.outstanding(key) {
+            switch outstanding.change {
+            case .upsert, .delete: return false
+            case .expiryOnly: if row?.version == outstanding.version { return false }
+            case .cacheRemoval:
+                // Recorded since the caller settled removals: it will remove a row up to its version.
+                if local == nil, let row, row.version <= outstanding.version { return false }
+            }
+        }
         defer { coherence.record([key], at: position) }
         guard let row, !instants.hasPassed(row.expiresAt) else {
             // No row, or one expired (the store holding it deletes it; none: the next to open).
@@ -230,6 +285,7 @@ extension DurableStore {
         for key in differing.sorted() {
             await gate.acquire(key)
             defer { gate.release(key) }
+            await settleRemovals(of: [key])
             let row = stored[key]
             let value = row.flatMap { scratch.versionedUnchecked($0.kind, $0.key)?.value }
             if try repair(key, to: row, decoded: value, at: snapshot.position) { repaired += 1 }

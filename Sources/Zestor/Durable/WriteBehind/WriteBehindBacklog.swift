@@ -63,8 +63,8 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     /// Writes of the batch being committed, and the smallest ticket among them (nil: none).
     private var inFlightCount = 0
     private var oldestInFlight: UInt64?
-    /// The cache removals of the batch being committed, by key: the version each removed.
-    private var inFlightRemovals: [Key: UInt64] = [:]
+    /// The writes of the batch being committed, by key.
+    private var inFlight: [Key: PendingWrite] = [:]
     private var nextTicket: UInt64 = 1
 
     /// Keys pending or in flight.
@@ -99,12 +99,16 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
         return true
     }
 
+    /// The write of `key` pending or in flight (not yet known to be durable), if any.
+    func outstanding(_ key: Key) -> PendingWrite? {
+        pending[key] ?? inFlight[key]
+    }
+
     /// The version of the entry of `key` that the cache removed, while that removal is pending or
     /// in flight (not yet known to be durable): a new write of the key continues above it, so
     /// that it replaces the stored row whether or not the removal reached it.
     func removedVersion(of key: Key) -> UInt64? {
-        if let write = pending[key] { return write.removedVersion }
-        return inFlightRemovals[key]
+        outstanding(key)?.removedVersion
     }
 
     /// The oldest ticket not yet durable, or nil when everything is (see the ordering
@@ -129,7 +133,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
             guard let write = pending[key], write.ticket == ticket else { continue }
             pending[key] = nil
             batch.append((key, write))
-            if let removed = write.removedVersion { inFlightRemovals[key] = removed }
+            inFlight[key] = write
         }
         inFlightCount = batch.count
         oldestInFlight = batch.first?.write.ticket
@@ -151,7 +155,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     mutating func committed() {
         inFlightCount = 0
         oldestInFlight = nil
-        inFlightRemovals.removeAll(keepingCapacity: true)
+        inFlight.removeAll(keepingCapacity: true)
     }
 
     /// Puts the writes of a failed batch (in ticket order) back in front of `order`: they

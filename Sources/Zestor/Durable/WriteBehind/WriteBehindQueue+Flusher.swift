@@ -106,12 +106,18 @@ extension WriteBehindQueue {
         }
         do {
             let report = try commitBlocking(mutations)
+            var lost = Set<Key>()
             for index in report.staleUpserts where mutations.indices.contains(index) {
                 // Another store sharing the storage wrote the key first; its value stays (and
                 // reaches this store through the change feed, where the backend has one).
                 logger.warning("write-behind: a newer write from another store won; this one is dropped", metadata: [
                     "kind": "\(mutations[index].kind)", "key": "\(mutations[index].key)",
                 ])
+                lost.insert(Key(kind: mutations[index].kind, key: mutations[index].key))
+            }
+            if let reports = reports.withLock({ $0 }) {
+                reports.committed(Self.landed(batch, mutations, report), report.position)
+                if !lost.isEmpty { reports.lost(Array(lost)) }
             }
             succeeded()
         } catch {
@@ -120,6 +126,20 @@ extension WriteBehindQueue {
                 "error": "\(error)", "attempt": "\(failures)", "pending": "\(status.pending)",
             ])
             pause(Self.retryBackoff.pause(afterFailures: failures))
+        }
+    }
+
+    /// The keys of `batch` whose state the storage now holds, as `report` tells of `mutations`
+    /// (one or two per write, the key's last one deciding; keys are distinct within a batch): an
+    /// upsert not left stale, a delete, a cache removal or expiry change that changed its row.
+    static func landed(_ batch: Batch, _ mutations: [PersistedMutation], _ report: CommitReport) -> [Key] {
+        var decisive: [Key: Int] = [:]
+        for (index, mutation) in mutations.enumerated() { decisive[Key(kind: mutation.kind, key: mutation.key)] = index }
+        let stale = Set(report.staleUpserts), unchanged = Set(report.unchanged)
+        return batch.compactMap { item in
+            guard let index = decisive[item.key], !stale.contains(index) else { return nil }
+            if case .delete = item.write.change { return item.key }  // gone, whether or not it removed a row
+            return unchanged.contains(index) ? nil : item.key
         }
     }
 

@@ -41,6 +41,8 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     let encode: @Sendable (Value) throws -> [UInt8]
     let logger: Logger
     let state = Locked(State())
+    /// See ``onCommit(committed:lost:)``.
+    let reports = Locked<CommitReports?>(nil)
     /// Wakes the flusher thread when work arrives, becomes urgent, or it must stop.
     let doorbell = NSCondition()
 
@@ -107,6 +109,27 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
     /// ``WriteBehindBacklog/removedVersion(of:)``.
     func removedVersion(of key: Key) -> UInt64? {
         state.withLock { $0.backlog.removedVersion(of: key) }
+    }
+
+    /// ``WriteBehindBacklog/outstanding(_:)``.
+    func outstanding(_ key: Key) -> WriteBehindBacklog<Value>.PendingWrite? {
+        state.withLock { $0.backlog.outstanding(key) }
+    }
+
+    /// Sets what the flusher reports after each successful commit, before the batch stops
+    /// counting as in flight (set once, before the first record):
+    /// - `committed`: the keys whose state the storage took (``landed(_:_:_:)``), and the
+    ///   commit's position — what the store's memory now shows (`Coherence`);
+    /// - `lost`: the keys whose upserts the storage left alone, because another store sharing it
+    ///   wrote a newer row first: memory must be reconciled with the storage.
+    func onCommit(committed: @escaping @Sendable ([Key], UInt64?) -> Void, lost: @escaping @Sendable ([Key]) -> Void) {
+        reports.withLock { $0 = CommitReports(committed: committed, lost: lost) }
+    }
+
+    /// What the flusher reports (``onCommit(committed:lost:)``).
+    struct CommitReports: Sendable {
+        let committed: @Sendable ([Key], UInt64?) -> Void
+        let lost: @Sendable ([Key]) -> Void
     }
 
     /// Returns when every write recorded before the call is committed.
