@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the concurrency stress tests (shards, broadcast ring, watch lifecycle) and the durable layer
-# (group commit, write-behind flusher, SQLite writer thread) under Thread Sanitizer.
+# (group commit, write-behind flusher, cache removals, SQLite writer thread) under Thread Sanitizer.
 # Any data race reported by TSan fails the run.
 # Usage: Scripts/tsan.sh [extra `swift test` arguments]
 set -euo pipefail
@@ -15,4 +15,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TS
 # suites and the durable suites (whose backends load both cores too) run in separate processes.
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests|CacheStressTests' "$@"
 swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|EvictionPolicyModelTests|CacheTests' "$@"
-swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests|FeedGapTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|DurableCacheStressTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests|FeedGapTests' "$@"
