@@ -15,6 +15,9 @@ import Synchronization
 ///   feed triggers a resynchronization (``coherenceStatus``).
 /// - **write-behind**: a write returns after the memory apply; a background flusher coalesces
 ///   per key and commits in batches. ``flush()`` waits for durability, ``close()`` flushes.
+/// - **caching**: kinds may expire and be bounded as in `MemoryStore` (``CachingStore``); expiry
+///   instants are stored with the rows and the cache's removals are persisted
+///   (`Caching/DurableStore+Caching.swift`).
 ///
 /// Per key, the order of versions on disk equals the order in memory equals the order of events:
 /// each write holds its key's gate from reading the current version until the memory apply.
