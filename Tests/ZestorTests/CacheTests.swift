@@ -109,3 +109,27 @@ struct CacheTests {
         try store.close()
     }
 }
+
+@Suite("SystemExpiryClock")
+struct SystemExpiryClockTests {
+    @Test("hasPassed answers exactly as the precise clock, around the coarse clock's ticks too")
+    func hasPassedIsExact() {
+        let clock = SystemExpiryClock()
+        #expect(clock.hasPassed(clock.monotonicNanoseconds - 1))
+        #expect(!clock.hasPassed(clock.monotonicNanoseconds + 1_000_000_000))
+        // Deadlines from 20 ms before to 20 ms after now, around many ticks: the answer must lie
+        // between a precise reading taken before it and one taken after it.
+        for step in 0..<20_000 {
+            let offset = Int64(step % 400 - 200) * 100_000
+            let before = clock.monotonicNanoseconds
+            let deadline = before + offset
+            let passed = clock.hasPassed(deadline)
+            let after = clock.monotonicNanoseconds
+            if passed {
+                #expect(deadline <= after, "a deadline \(offset) ns from now passed before the clock reached it")
+            } else {
+                #expect(deadline > before, "a deadline \(offset) ns from now reported not passed after the clock reached it")
+            }
+        }
+    }
+}

@@ -31,7 +31,7 @@ extension KindTable {
                     // Only a kind with expiring entries reads the node's deadline (and the clock).
                     if !cache.heap.isEmpty {
                         let deadline = cache.deadline(of: node)
-                        if deadline != 0 && deadline <= cache.clock.monotonicNanoseconds {
+                        if deadline != 0 && cache.clock.hasPassed(deadline) {
                             cache.counters.misses.wrappingAdd(1, ordering: .relaxed)
                             return nil
                         }
@@ -69,7 +69,7 @@ extension KindTable {
         let node = entries.node(atSlot: slot)
         guard node != 0, let cache else { return slot }
         let deadline = cache.deadline(of: node)
-        guard deadline != 0, deadline <= cache.clock.monotonicNanoseconds else { return slot }
+        guard deadline != 0, cache.clock.hasPassed(deadline) else { return slot }
         removeNode(node, of: key, cause: .expired)
         return nil
     }

@@ -99,7 +99,7 @@ extension MemoryStore {
                 return (Versioned(value: entry.value, version: entry.version), 0)
             }
             let deadline = cache.deadline(of: node)
-            if deadline != 0 && deadline <= clock.monotonicNanoseconds { return nil }  // expired
+            if deadline != 0 && clock.hasPassed(deadline) { return nil }  // expired
             return (Versioned(value: entry.value, version: entry.version), deadline)
         }()
         if let found { return found }

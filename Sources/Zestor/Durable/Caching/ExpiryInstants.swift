@@ -35,7 +35,7 @@ struct ExpiryInstants: Sendable {
     /// Whether the stored instant `expiresAt` has passed.
     func hasPassed(_ expiresAt: Int64?) -> Bool {
         let deadline = deadline(ofInstant: expiresAt)
-        return deadline != 0 && deadline <= clock.monotonicNanoseconds
+        return deadline != 0 && clock.hasPassed(deadline)
     }
 
     /// The monotonic deadline `expiration` gives a write to a kind whose default time to live is
