@@ -14,7 +14,7 @@ extension MemoryStore {
     /// value before it is stored; its error goes to every waiter.
     ///
     /// `nonisolated(nonsending)`: it runs on the caller's executor, so a hit costs no executor hop.
-    @inlinable
+    @inlinable @inline(__always)
     nonisolated(nonsending)
     public func get(_ kind: String, _ key: String,
                     orLoad load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
