@@ -50,7 +50,7 @@ extension KindCache {
 
     @inlinable
     func recordLRUAccess(_ id: UInt32) {
-        lruLock.unsafelyUnwrapped.withLock { _ in moveToFront(id) }
+        lruLock.unsafelyUnwrapped.withLock { moveToFront(id) }
     }
 
     /// Chooses the node an insertion into a full share evicts and takes it out of its queue

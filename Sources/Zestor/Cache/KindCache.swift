@@ -31,7 +31,7 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
     @usableFromInline let clock: any ExpiryClock
     @usableFromInline let counters = CacheCounters()
     /// Serializes LRU hits, which relink nodes under the shared lock. Nil for other policies.
-    @usableFromInline let lruLock: Locked<Void>?
+    @usableFromInline let lruLock: ThreadLock?
     /// Told of each expiration and eviction (a durable store persists them); nil in a
     /// `MemoryStore` of its own.
     @usableFromInline let removals: CacheRemovalSink?
@@ -66,7 +66,7 @@ final class KindCache<Value: Sendable>: @unchecked Sendable {
         negativeTimeToLive = options.negativeTimeToLive.map { Int64($0.inNanoseconds) } ?? 0
         self.clock = clock
         self.removals = removals
-        lruLock = options.capacity != nil && options.eviction == .lru ? Locked(()) : nil
+        lruLock = options.capacity != nil && options.eviction == .lru ? ThreadLock() : nil
         storage = CacheNodeStorage(capacity: options.capacity == nil ? 16 : min(share + 1, 1024))
         ghost = GhostQueue(capacity: options.capacity != nil && options.eviction == .s3fifo ? share - smallShare : 0)
     }

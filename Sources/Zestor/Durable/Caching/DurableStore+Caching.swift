@@ -101,10 +101,10 @@ extension DurableStore: CachingStore {
     /// ``MemoryStore/get(_:_:orLoad:)``.
     nonisolated(nonsending) public func get(_ kind: String, _ key: String,
                                             orLoad load: @escaping @Sendable (String) async throws -> Value?) async throws -> Value? {
-        try checkOpen()
-        if kind.isEmpty { throw StoreError.kindRequired }
-        let entryKey = EntryKey(key: key)
         try Task.checkCancellation()
+        if kind.isEmpty { throw StoreError.kindRequired }
+        try checkOpen()
+        let entryKey = EntryKey(key: key)
         if let entry = engine.read(kind, entryKey) { return entry.value }
         return try await engine.loadMissing(kind, entryKey, load, storing: { [self] value, flight in
             try await storeLoaded(kind, key, value, flight)
