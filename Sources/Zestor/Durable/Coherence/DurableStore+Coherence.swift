@@ -40,7 +40,7 @@ extension DurableStore {
         defer { gate.release(gateKey) }
         // A write of the key this store has not committed yet — read before the positions, which
         // the flusher records before the write stops being outstanding — may supersede the change.
-        if let outstanding = cacheRemovals.outstanding(gateKey) {
+        if let outstanding = cacheRemovals.outstandingWrite(of: gateKey) {
             switch outstanding.change {
             case .upsert, .delete:
                 // It commits after this change (already committed), so it lands on top; if the
@@ -86,7 +86,7 @@ extension DurableStore {
     /// before), so that what is read of the storage afterwards, and the positions memory shows,
     /// reflect them. Cheap when none of the keys has one.
     func settleRemovals(of keys: [KeyGate.Key]) async {
-        if keys.contains(where: { cacheRemovals.outstanding($0)?.removedVersion != nil }) {
+        if keys.contains(where: { cacheRemovals.outstandingWrite(of: $0)?.removedVersion != nil }) {
             await cacheRemovals.flush()
         }
     }
@@ -196,7 +196,7 @@ extension DurableStore {
         if let position, coherence.shows(key, atOrAfter: position + 1) { return false }
         let local = engine.versionedUnchecked(key.kind, key.key)
         // A write of the key this store has not committed yet lands after what was read.
-        if let outstanding = cacheRemovals.outstanding(key) {
+        if let outstanding = cacheRemovals.outstandingWrite(of: key) {
             switch outstanding.change {
             case .upsert, .delete: return false
             case .expiryOnly: if row?.version == outstanding.version { return false }

@@ -100,7 +100,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     }
 
     /// The write of `key` pending or in flight (not yet known to be durable), if any.
-    func outstanding(_ key: Key) -> PendingWrite? {
+    func outstandingWrite(of key: Key) -> PendingWrite? {
         pending[key] ?? inFlight[key]
     }
 
@@ -108,7 +108,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     /// in flight (not yet known to be durable): a new write of the key continues above it, so
     /// that it replaces the stored row whether or not the removal reached it.
     func removedVersion(of key: Key) -> UInt64? {
-        outstanding(key)?.removedVersion
+        outstandingWrite(of: key)?.removedVersion
     }
 
     /// The oldest ticket not yet durable, or nil when everything is (see the ordering

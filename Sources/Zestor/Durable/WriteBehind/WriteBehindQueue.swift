@@ -111,9 +111,9 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         state.withLock { $0.backlog.removedVersion(of: key) }
     }
 
-    /// ``WriteBehindBacklog/outstanding(_:)``.
-    func outstanding(_ key: Key) -> WriteBehindBacklog<Value>.PendingWrite? {
-        state.withLock { $0.backlog.outstanding(key) }
+    /// ``WriteBehindBacklog/outstandingWrite(of:)``.
+    func outstandingWrite(of key: Key) -> WriteBehindBacklog<Value>.PendingWrite? {
+        state.withLock { $0.backlog.outstandingWrite(of: key) }
     }
 
     /// Sets what the flusher reports after each successful commit, before the batch stops
