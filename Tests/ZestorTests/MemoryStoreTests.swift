@@ -301,3 +301,30 @@ private enum MainActorTally {
         return values
     }
 }
+
+@Suite("Store.dump")
+struct StoreDumpTests {
+    @Test("kinds in order, then '  key: value' per key in key order; empty store dumps nothing")
+    func dumpFormat() async throws {
+        let store = MemoryStore<Int>()
+        #expect(try await store.dump() == "")
+        try store.setMany("users", ["bob": 2, "alice": 1])
+        try store.set("products", "laptop", 999)
+        try store.set("a kind", "k", 0)
+        #expect(try await store.dump() == "a kind:\n  k: 0\nproducts:\n  laptop: 999\nusers:\n  alice: 1\n  bob: 2\n")
+        var text = "before\n"
+        try await store.dump(to: &text) { "#\($0)" }
+        #expect(text == "before\na kind:\n  k: #0\nproducts:\n  laptop: #999\nusers:\n  alice: #1\n  bob: #2\n")
+        try store.close()
+        await #expect(throws: StoreError.closed) { _ = try await store.dump() }
+    }
+
+    @Test("a DurableStore dumps what it holds")
+    func durableDump() async throws {
+        let store = try await DurableStore<Int>.open(backend: InMemoryBackend())
+        try await store.set("k", "b", 2)
+        try await store.set("k", "a", 1)
+        #expect(try await store.dump() == "k:\n  a: 1\n  b: 2\n")
+        try await store.close()
+    }
+}

@@ -60,13 +60,16 @@ struct DeleteCommand: AsyncParsableCommand {
     }
 }
 
-/// `zestor dump`: every entry as one JSON object per line, sorted by kind and key.
+/// `zestor dump`: every entry as one JSON object per line, sorted by kind and key; with `--text`,
+/// zestor's `Dump` format (`Store.dump(to:describe:)`).
 struct DumpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump", abstract: "Print every entry (or one kind's) as JSON lines: kind, key, version, value.")
 
     @OptionGroup var location: StoreLocation
     @Option(help: "Only this kind.") var kind: String?
+    @Flag(help: "zestor's text format instead: 'kind:' lines, then '  key: value' (values as JSON), every kind.")
+    var text = false
 
     struct Line: Encodable {
         let kind: String
@@ -75,8 +78,18 @@ struct DumpCommand: AsyncParsableCommand {
         let value: JSONValue
     }
 
+    func validate() throws {
+        if text && kind != nil { throw ValidationError("--text dumps every kind; drop --kind") }
+    }
+
     func run() async throws {
         let store = try await location.open()
+        if text {
+            var output = StandardOutput()
+            try await store.dump(to: &output) { (try? JSONOutput.string($0)) ?? "\($0)" }
+            try await store.close()
+            return
+        }
         let all = try store.getAll()
         for kind in all.keys.sorted() where self.kind == nil || self.kind == kind {
             for key in all[kind]!.keys.sorted() {
@@ -86,6 +99,11 @@ struct DumpCommand: AsyncParsableCommand {
         }
         try await store.close()
     }
+}
+
+/// Standard output as a `TextOutputStream`.
+struct StandardOutput: TextOutputStream {
+    mutating func write(_ string: String) { print(string, terminator: "") }
 }
 
 /// A key that is not in the store: exit status 1 with a message.
