@@ -15,12 +15,16 @@ let package = Package(
         .library(name: "ZestorConformance", targets: ["ZestorConformance"]),
         .library(name: "ZestorSQLite", targets: ["ZestorSQLite"]),
         .library(name: "ZestorPostgres", targets: ["ZestorPostgres"]),
+        // DurableStore as a swift-service-lifecycle `Service`; the core products do not use it.
+        .library(name: "ZestorServiceLifecycle", targets: ["ZestorServiceLifecycle"]),
         .executable(name: "zestor", targets: ["zestor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Used by the command-line tool only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Used by ZestorServiceLifecycle only.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "Zestor", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
@@ -37,6 +41,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "ZestorConformance", dependencies: ["Zestor"], swiftSettings: strict),
+        .target(
+            name: "ZestorServiceLifecycle",
+            dependencies: [
+                "Zestor",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The benchmark harness behind `zestor bench`: subjects, workloads, runners and reports.
         .target(
             name: "ZestorBench",
@@ -65,6 +78,15 @@ let package = Package(
         .testTarget(
             name: "ZestorSQLiteTests",
             dependencies: ["Zestor", "ZestorSQLite", "ZestorConformance"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ZestorServiceLifecycleTests",
+            dependencies: [
+                "Zestor", "ZestorSQLite", "ZestorServiceLifecycle",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
