@@ -61,6 +61,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         // What the flusher commits, memory shows: the change feed must not undo it with an older
         // change it delivers late; what it lost to another store, memory re-reads
         // (`DurableStore+Coherence.swift`).
+        if feed != nil { cacheRemovals.trackWritesInFlight() }
         cacheRemovals.onCommit(committed: { [coherence] keys, position in
             coherence.record(keys, at: position)
         }, lost: { [weak self] keys in

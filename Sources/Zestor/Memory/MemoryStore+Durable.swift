@@ -9,12 +9,8 @@ extension MemoryStore {
     /// (0: never). Called at open, on the engine of a `DurableStore` that is not yet returned to
     /// anyone (so it has no watcher and cannot be closed), and on scratch engines.
     func restore(_ kind: String, _ key: String, _ value: Value, version: UInt64, deadline: Int64) {
-        let entryKey = EntryKey(key: key)
         do {
-            try mutate(kind, entryKey) { table in
-                let expiry = prepareDeadline(deadline, in: &table)
-                _ = table.upsert(entryKey, value, version: version, cause: .replay, expiry: expiry)
-            }
+            try storeAtVersion(kind, key, value, version: version, expiry: .deadline(deadline), cause: .replay)
         } catch {
             preconditionFailure("restore into a closed engine: \(error)")
         }
@@ -28,12 +24,7 @@ extension MemoryStore {
     @discardableResult
     func applyCommitted(_ kind: String, _ key: String, _ value: Value, version: UInt64, expiry: ExpiryChange,
                         afterApply: () -> Void = {}) throws -> SetResult {
-        let entryKey = EntryKey(key: key)
-        return try mutate(kind, entryKey) { table in
-            let expiry = prepare(expiry, in: &table)
-            defer { afterApply() }
-            return table.upsert(entryKey, value, version: version, cause: .write, expiry: expiry)
-        }
+        try storeAtVersion(kind, key, value, version: version, expiry: expiry, cause: .write, afterApply: afterApply)
     }
 
     /// ``applyCommitted(_:_:_:version:expiry:afterApply:)`` for several keys of one kind at once:
@@ -76,10 +67,20 @@ extension MemoryStore {
     /// like a local write but with cause ``EventCause/external``. Throws only ``StoreError/closed``.
     @discardableResult
     func applyExternal(_ kind: String, _ key: String, _ value: Value, version: UInt64, deadline: Int64) throws -> SetResult {
+        try storeAtVersion(kind, key, value, version: version, expiry: .deadline(deadline), cause: .external)
+    }
+
+    /// The one write of this file's entry points: stores `value` under `kind`/`key` at exactly
+    /// `version` with `expiry`, publishing its event with `cause`, then runs `afterApply` under
+    /// the key's shard lock. Throws only ``StoreError/closed``.
+    @discardableResult
+    private func storeAtVersion(_ kind: String, _ key: String, _ value: Value, version: UInt64, expiry: ExpiryChange,
+                       cause: EventCause, afterApply: () -> Void = {}) throws -> SetResult {
         let entryKey = EntryKey(key: key)
         return try mutate(kind, entryKey) { table in
-            let expiry = prepareDeadline(deadline, in: &table)
-            return table.upsert(entryKey, value, version: version, cause: .external, expiry: expiry)
+            let expiry = prepare(expiry, in: &table)
+            defer { afterApply() }
+            return table.upsert(entryKey, value, version: version, cause: cause, expiry: expiry)
         }
     }
 
@@ -118,7 +119,7 @@ extension MemoryStore {
             guard let slot = table.liveSlot(of: entryKey), table.entries.entry(atSlot: slot).version == version else {
                 return false
             }
-            let expiry = prepareDeadline(deadline, in: &table)
+            let expiry = prepare(.deadline(deadline), in: &table)
             if table.cache != nil { table.applyExpiry(expiry, to: entryKey, atSlot: slot) }
             afterApply()
             return true
@@ -132,7 +133,4 @@ extension MemoryStore {
         return expiry
     }
 
-    private func prepareDeadline(_ deadline: Int64, in table: inout KindTable<Value>) -> ExpiryChange {
-        prepare(.deadline(deadline), in: &table)
-    }
 }

@@ -18,6 +18,10 @@ package final class Locked<State>: @unchecked Sendable {
     /// Runs `body` with exclusive access to the state.
     @usableFromInline
     package func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
-        try lock.withLock { () throws(Failure) -> Result in try body(&state) }
+        // lock()/unlock() rather than ThreadLock.withLock: a closure around `body` would be one
+        // more generic call on every locked access (the write-behind queue takes this per write).
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&state)
     }
 }

@@ -35,12 +35,20 @@ package final class ThreadLock: @unchecked Sendable {
     /// Runs `body` holding the lock.
     @usableFromInline
     package func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+
+    /// Takes the lock; pair with ``unlock()`` (prefer ``withLock(_:)``).
+    package func lock() {
         let locked = pthread_mutex_lock(mutex)
         precondition(locked == 0, "pthread_mutex_lock failed: \(locked)")
-        defer {
-            let unlocked = pthread_mutex_unlock(mutex)
-            precondition(unlocked == 0, "pthread_mutex_unlock failed: \(unlocked)")
-        }
-        return try body()
+    }
+
+    /// Releases the lock taken by ``lock()``.
+    package func unlock() {
+        let unlocked = pthread_mutex_unlock(mutex)
+        precondition(unlocked == 0, "pthread_mutex_unlock failed: \(unlocked)")
     }
 }

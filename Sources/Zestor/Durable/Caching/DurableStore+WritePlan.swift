@@ -15,7 +15,7 @@ extension DurableStore {
     /// durable yet, so that the write replaces the stored row whether or not the removal reached
     /// it. The caller holds the key's gate.
     func nextVersion(of key: KeyGate.Key, after current: UInt64?) -> UInt64 {
-        (current ?? cacheRemovals.removedVersion(of: key) ?? 0) + 1
+        (current ?? cacheRemovals.outstandingWrite(of: key)?.removedVersion ?? 0) + 1
     }
 
     /// The row a write stores: `value` encoded at `version`, expiring at the instant of `deadline`.

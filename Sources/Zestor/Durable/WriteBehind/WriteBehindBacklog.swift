@@ -60,11 +60,17 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
     /// stale entries are skipped and dropped as the front advances.
     private var order: [(key: Key, ticket: UInt64)] = []
     private var orderHead = 0
-    /// Writes of the batch being committed, and the smallest ticket among them (nil: none).
+    /// The number of writes of the batch being committed and the smallest ticket among them
+    /// (nil: none).
     private var inFlightCount = 0
     private var oldestInFlight: UInt64?
-    /// The writes of the batch being committed, by key.
+    /// The cache removals of the batch being committed, by key (keys are distinct within a
+    /// batch) — and its other writes too when ``tracksWritesInFlight``.
     private var inFlight: [Key: PendingWrite] = [:]
+    /// Whether ``outstandingWrite(of:)`` must see every write in flight, not only cache removals:
+    /// for a store with a change feed, which skips the changes such a write will land on top of.
+    /// Off otherwise, sparing the flusher a dictionary insert per write under the queue's lock.
+    var tracksWritesInFlight = false
     private var nextTicket: UInt64 = 1
 
     /// Keys pending or in flight.
@@ -99,16 +105,10 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
         return true
     }
 
-    /// The write of `key` pending or in flight (not yet known to be durable), if any.
+    /// The write of `key` pending or in flight (not yet known to be durable), if any; of the
+    /// writes in flight, only cache removals unless ``tracksWritesInFlight``.
     func outstandingWrite(of key: Key) -> PendingWrite? {
         pending[key] ?? inFlight[key]
-    }
-
-    /// The version of the entry of `key` that the cache removed, while that removal is pending or
-    /// in flight (not yet known to be durable): a new write of the key continues above it, so
-    /// that it replaces the stored row whether or not the removal reached it.
-    func removedVersion(of key: Key) -> UInt64? {
-        outstandingWrite(of: key)?.removedVersion
     }
 
     /// The oldest ticket not yet durable, or nil when everything is (see the ordering
@@ -133,7 +133,7 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
             guard let write = pending[key], write.ticket == ticket else { continue }
             pending[key] = nil
             batch.append((key, write))
-            inFlight[key] = write
+            if write.removedVersion != nil || tracksWritesInFlight { inFlight[key] = write }
         }
         inFlightCount = batch.count
         oldestInFlight = batch.first?.write.ticket

@@ -116,7 +116,7 @@ extension WriteBehindQueue {
                 lost.insert(Key(kind: mutations[index].kind, key: mutations[index].key))
             }
             if let reports = reports.withLock({ $0 }) {
-                reports.committed(Self.landed(batch, mutations, report), report.position)
+                if let position = report.position { reports.committed(Self.landed(batch, mutations, report), position) }
                 if !lost.isEmpty { reports.lost(Array(lost)) }
             }
             succeeded()

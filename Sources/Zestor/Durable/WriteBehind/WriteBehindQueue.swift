@@ -106,20 +106,21 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         if startNow { start() }
     }
 
-    /// ``WriteBehindBacklog/removedVersion(of:)``.
-    func removedVersion(of key: Key) -> UInt64? {
-        state.withLock { $0.backlog.removedVersion(of: key) }
-    }
-
     /// ``WriteBehindBacklog/outstandingWrite(of:)``.
     func outstandingWrite(of key: Key) -> WriteBehindBacklog<Value>.PendingWrite? {
         state.withLock { $0.backlog.outstandingWrite(of: key) }
     }
 
+    /// Makes ``outstandingWrite(of:)`` see every write in flight (a store with a change feed).
+    func trackWritesInFlight() {
+        state.withLock { $0.backlog.tracksWritesInFlight = true }
+    }
+
     /// Sets what the flusher reports after each successful commit, before the batch stops
     /// counting as in flight (set once, before the first record):
     /// - `committed`: the keys whose state the storage took (``landed(_:_:_:)``), and the
-    ///   commit's position — what the store's memory now shows (`Coherence`);
+    ///   commit's position — what the store's memory now shows (`Coherence`); only for commits
+    ///   that have a position (a backend with a change feed);
     /// - `lost`: the keys whose upserts the storage left alone, because another store sharing it
     ///   wrote a newer row first: memory must be reconciled with the storage.
     func onCommit(committed: @escaping @Sendable ([Key], UInt64?) -> Void, lost: @escaping @Sendable ([Key]) -> Void) {
