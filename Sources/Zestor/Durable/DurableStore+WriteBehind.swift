@@ -11,16 +11,22 @@ extension DurableStore {
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
         if let precondition, !precondition() { return .unchanged }
-        let current = engine.versionedWithDeadline(kind, key)
         let deadline = deadline(of: expiration, in: kind)
-        if let current, engine.isEquivalent(current.entry.value, value) {
-            try changeExpiryBehind(gateKey, current, to: deadline, queue)
-            return .unchanged
-        }
-        let version = nextVersion(of: gateKey, after: current?.entry.version)
-        return try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline)) {
-            queue.record(gateKey, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
-        }
+        // One hold of the shard lock reads the entry, applies and records (in apply order).
+        return try engine.applyDecided(kind, key, { current in
+            if let current, engine.isEquivalent(current.entry.value, value) {
+                return current.deadline == deadline ? .unchanged : .expiry(deadline, version: current.entry.version)
+            }
+            return .store(value, version: nextVersion(of: gateKey, after: current?.entry.version), deadline: deadline)
+        }, afterApply: { decision in
+            switch decision {
+            case .unchanged: break
+            case .expiry(let deadline, let version):
+                queue.record(gateKey, .expiryOnly, version: version, expiresAt: instants.instant(ofDeadline: deadline))
+            case .store(let value, let version, let deadline):
+                queue.record(gateKey, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
+            }
+        })
     }
 
     nonisolated(nonsending) func updateBehind(_ kind: String, _ key: String, _ expiration: Expiration?,

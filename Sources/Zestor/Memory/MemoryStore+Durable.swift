@@ -84,6 +84,43 @@ extension MemoryStore {
         }
     }
 
+    /// A write whose version and expiry the caller decides from the key's live entry, in one
+    /// exclusive hold of the key's shard lock: `decide` gets the live entry with its monotonic
+    /// deadline (0: never; an entry found expired is removed first, as a write would) and returns
+    /// what to do; `afterApply` runs under the same lock when something changed. How a
+    /// write-behind `set` reads, decides and applies without locking the shard twice. Throws only
+    /// ``StoreError/closed``.
+    func applyDecided(_ kind: String, _ key: String,
+                      _ decide: ((entry: Versioned<Value>, deadline: Int64)?) -> DecidedWrite<Value>,
+                      afterApply: (DecidedWrite<Value>) -> Void) throws -> SetResult {
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            var current: (entry: Versioned<Value>, deadline: Int64)?
+            let slot = table.liveSlot(of: entryKey)
+            if let slot {
+                let entry = table.entries.entry(atSlot: slot)
+                let node = table.entries.node(atSlot: slot)
+                let deadline = node != 0 && table.cache != nil ? table.cache.unsafelyUnwrapped.deadline(of: node) : 0
+                current = (Versioned(value: entry.value, version: entry.version), deadline)
+            }
+            let decision = decide(current)
+            switch decision {
+            case .unchanged:
+                return .unchanged
+            case .expiry(let deadline, _):
+                let expiry = prepare(.deadline(deadline), in: &table)
+                if let slot, table.cache != nil { table.applyExpiry(expiry, to: entryKey, atSlot: slot) }
+                afterApply(decision)
+                return .unchanged
+            case .store(let value, let version, let deadline):
+                let expiry = prepare(.deadline(deadline), in: &table)
+                let result = table.upsert(entryKey, value, version: version, cause: .write, expiry: expiry)
+                afterApply(decision)
+                return result
+            }
+        }
+    }
+
     /// The live entry under `kind`/`key` with its version and monotonic expiry deadline (0: never).
     /// An entry found expired is removed first (its `.delete` event published, its removal told
     /// to ``cacheRemovals``), so the caller — about to write the key — knows the version it had.
@@ -133,4 +170,15 @@ extension MemoryStore {
         return expiry
     }
 
+}
+
+/// What ``MemoryStore/applyDecided(_:_:_:afterApply:)`` does to a key.
+enum DecidedWrite<Value: Sendable> {
+    /// Nothing: the value and expiry stay.
+    case unchanged
+    /// Give the live entry, at `version`, this monotonic deadline (0: never), without a new
+    /// version or event.
+    case expiry(Int64, version: UInt64)
+    /// Store `value` at exactly `version`, expiring at `deadline` (0: never).
+    case store(Value, version: UInt64, deadline: Int64)
 }
