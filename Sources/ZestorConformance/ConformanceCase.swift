@@ -134,6 +134,21 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     /// that time has passed or the key is written.
     case negativeCaching
 
+    // MARK: Versions (stores that are `VersionedStore`s; see `versionedCases`)
+
+    /// `compareAndSet` stores only at the expected version (`nil`: absent; an expired entry is
+    /// absent), returns the version it stored, throws `StoreError.versionConflict` with the
+    /// version it found and stores and emits nothing otherwise; an equal value keeps the version
+    /// and still fails at a stale one; validators run; `getVersioned` agrees.
+    case compareAndSetVersions
+    /// `compareAndDelete` removes only at the expected version, returns the removed value and
+    /// emits its `.delete`; otherwise `StoreError.versionConflict` (`actual` nil when absent).
+    case compareAndDeleteVersions
+    /// Of concurrent compare-and-sets of one key at one version exactly one wins, the others get
+    /// `versionConflict` with the winner's version; increments by compare-and-set and retry lose
+    /// nothing. *Racy.*
+    case compareAndSetRace
+
     /// The case name.
     public var description: String { rawValue }
 
@@ -144,8 +159,13 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
          .loadWaiterCancellation, .cacheStatistics, .negativeCaching]
     }
 
-    /// The cases every `Store` runs: all but ``cachingCases``.
+    /// The cases that need a `VersionedStore` (compare-and-set).
+    public static var versionedCases: [ConformanceCase] {
+        [.compareAndSetVersions, .compareAndDeleteVersions, .compareAndSetRace]
+    }
+
+    /// The cases every `Store` runs: all but ``cachingCases`` and ``versionedCases``.
     public static var storeCases: [ConformanceCase] {
-        allCases.filter { !cachingCases.contains($0) }
+        allCases.filter { !cachingCases.contains($0) && !versionedCases.contains($0) }
     }
 }

@@ -48,10 +48,13 @@ public struct ConformanceSuite: Sendable {
     }
 
     /// Runs every case that applies to `Store`s (``ConformanceCase/storeCases``) in declaration
-    /// order, and the ``ConformanceCase/cachingCases`` too when `includingCaching`.
+    /// order, the ``ConformanceCase/cachingCases`` too when `includingCaching`, and the
+    /// ``ConformanceCase/versionedCases`` when `includingVersioned`.
     /// - Throws: the first ``ConformanceFailure``; later cases are not run.
-    public func runAll(includingCaching: Bool = false) async throws(ConformanceFailure) {
-        for testCase in includingCaching ? ConformanceCase.allCases : ConformanceCase.storeCases {
+    public func runAll(includingCaching: Bool = false, includingVersioned: Bool = false) async throws(ConformanceFailure) {
+        for testCase in ConformanceCase.allCases {
+            if ConformanceCase.cachingCases.contains(testCase) && !includingCaching { continue }
+            if ConformanceCase.versionedCases.contains(testCase) && !includingVersioned { continue }
             try await run(testCase)
         }
     }
@@ -106,6 +109,9 @@ extension CaseContext {
         case .loadWaiterCancellation: try await loadWaiterCancellation()
         case .cacheStatistics: try await cacheStatistics()
         case .negativeCaching: try await negativeCaching()
+        case .compareAndSetVersions: try await compareAndSetVersions()
+        case .compareAndDeleteVersions: try await compareAndDeleteVersions()
+        case .compareAndSetRace: try await compareAndSetRace()
         }
     }
 }

@@ -29,6 +29,13 @@ public enum DurabilityCase: String, CaseIterable, Sendable, CustomStringConverti
     /// Entries a bounded kind evicted are deleted from the storage: a store opened without a
     /// bound loads exactly the entries the bounded store held when it closed.
     case evictionsPersisted
+    /// Compare-and-set arbitrates between stores sharing the storage: of two write-through stores
+    /// that compare-and-set one key at one version at once, exactly one wins and the other throws
+    /// `StoreError.versionConflict` with the winner's version and then shows the winner; a
+    /// compare-and-set or compare-and-delete at a version another store replaced fails even when
+    /// the store's memory has not seen the change. (The stores that race write through in both
+    /// modes; the first writes use the mode.)
+    case compareAndSetAcrossStores
 
     /// The case name.
     public var description: String { rawValue }

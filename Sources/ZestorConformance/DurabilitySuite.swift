@@ -72,6 +72,7 @@ extension DurabilityContext {
         case .lostRaceIsRefreshed: try await lostRaceIsRefreshed()
         case .expiryRoundTrip: try await expiryRoundTrip()
         case .evictionsPersisted: try await evictionsPersisted()
+        case .compareAndSetAcrossStores: try await compareAndSetAcrossStores()
         }
     }
 }

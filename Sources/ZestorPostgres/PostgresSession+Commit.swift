@@ -97,6 +97,9 @@ extension PostgresSession {
     /// only, else ``PostgresSessionSQL/applyRun``, with deletes, upserts and expiry changes apart,
     /// each with its position in the run.
     private func runStatement(_ run: ArraySlice<PersistedMutation>) throws -> PostgresStatement {
+        if let conditional = run.first, conditional.isCompareAndSwap {
+            return try compareAndSwapStatement(conditional)  // a run of its own (`runs(of:)`)
+        }
         var deletes = RunColumns(), upserts = RunColumns(), retimes = RunColumns()
         upserts.reserve(run.count)
         for (position, mutation) in run.enumerated() {
@@ -113,6 +116,8 @@ extension PostgresSession {
                 deletes.append(kind, key, version: Int64(clamping: version), expiresAt: nil, position: position)
             case .setExpiry(let kind, let key, let version, let expiresAt):
                 retimes.append(kind, key, version: Int64(clamping: version), expiresAt: expiresAt, position: position)
+            case .compareAndSet, .compareAndDelete:
+                preconditionFailure("a compare-and-set is a run of its own")
             }
         }
         if deletes.keys.isEmpty && retimes.keys.isEmpty {
@@ -130,6 +135,28 @@ extension PostgresSession {
             .textArray(retimes.kinds), .textArray(retimes.keys), .int64Array(retimes.versions),
             .int64Array(retimes.expires), .int64Array(retimes.positions),
         ])
+    }
+
+    /// The statement of a compare-and-set or compare-and-delete: ``PostgresSessionSQL/insertIfAbsent``,
+    /// ``PostgresSessionSQL/replaceIfVersion`` or ``PostgresSessionSQL/deleteIfVersion``.
+    private func compareAndSwapStatement(_ mutation: PersistedMutation) throws -> PostgresStatement {
+        switch mutation {
+        case .compareAndSet(let row, let expected):
+            let sql = expected == nil ? PostgresSessionSQL.insertIfAbsent : PostgresSessionSQL.replaceIfVersion
+            let version = try row.storableVersion { PostgresError(sqlState: "22003", message: $0, statement: sql) }
+            var parameters: [PostgresParameter] = [
+                .int64(namespace), .text(origin), .text(row.kind), .text(row.key), .bytea(row.value),
+                .int64(version), .int64(row.expiresAt ?? 0),
+            ]
+            if let expected { parameters.append(.int64(Int64(clamping: expected))) }
+            return PostgresStatement(sql: sql, parameters: parameters)
+        case .compareAndDelete(let kind, let key, let version):
+            return PostgresStatement(sql: PostgresSessionSQL.deleteIfVersion, parameters: [
+                .int64(namespace), .text(origin), .text(kind), .text(key), .int64(Int64(clamping: version)),
+            ])
+        case .upsert, .delete, .deleteUnlessNewer, .setExpiry:
+            preconditionFailure("not a compare-and-set: \(mutation)")
+        }
     }
 
     /// The parameter arrays of one kind of mutation in a run's statement.
@@ -177,9 +204,9 @@ extension PostgresSession {
         for index in run.indices {
             let key = KindKey(kind: run[index].kind, key: run[index].key)
             switch run[index] {
-            case .upsert: if !upserted.contains(key) { stale.append(index) }
+            case .upsert, .compareAndSet: if !upserted.contains(key) { stale.append(index) }
             case .setExpiry: if !upserted.contains(key) { unchanged.append(index) }
-            case .delete, .deleteUnlessNewer: if !deleted.contains(key) { unchanged.append(index) }
+            case .delete, .deleteUnlessNewer, .compareAndDelete: if !deleted.contains(key) { unchanged.append(index) }
             }
         }
         return (stale, unchanged)
@@ -210,6 +237,13 @@ extension PostgresSession {
             return try deleteOne(kind, key, unlessNewerThan: 0)
         case .deleteUnlessNewer(let kind, let key, let version):
             return try deleteOne(kind, key, unlessNewerThan: Int64(clamping: version))
+        case .compareAndSet, .compareAndDelete:
+            let written = try connection.execute(try compareAndSwapStatement(mutation))
+            guard written.rowCount > 0 else {
+                if case .compareAndSet = mutation { return .stale }
+                return .unchanged
+            }
+            return .written(try written.int64(0, 3))
         case .setExpiry(let kind, let key, let version, let expiresAt):
             let changed = try connection.execute(PostgresSessionSQL.retimeRow, [
                 .int64(namespace), .text(kind), .text(key), .int64(Int64(clamping: version)), .int64(expiresAt ?? 0),
@@ -255,7 +289,10 @@ extension PostgresSession {
             let mutation = mutations[index]
             let id = KindKey(kind: mutation.kind, key: mutation.key)
             let size = mutation.kind.utf8.count + mutation.key.utf8.count + mutation.valueCount + 64
-            if index > start && (seen.contains(id) || index - start >= maxRunLength || bytes + size > maxRunBytes) {
+            // A compare-and-set is a run of its own, and so ends the run before it.
+            let alone = mutation.isCompareAndSwap
+            if index > start && (seen.contains(id) || index - start >= maxRunLength || bytes + size > maxRunBytes
+                                 || alone || mutations[index - 1].isCompareAndSwap) {
                 runs.append(mutations[start..<index])
                 start = index
                 seen.removeAll(keepingCapacity: true)
@@ -280,8 +317,16 @@ extension PersistedMutation {
     /// The size of the encoded value (0 for deletes).
     fileprivate var valueCount: Int {
         switch self {
-        case .upsert(let row): row.value.count
-        case .delete, .deleteUnlessNewer, .setExpiry: 0
+        case .upsert(let row), .compareAndSet(let row, _): row.value.count
+        case .delete, .deleteUnlessNewer, .setExpiry, .compareAndDelete: 0
+        }
+    }
+
+    /// A compare-and-set or compare-and-delete: sent as a statement of its own.
+    fileprivate var isCompareAndSwap: Bool {
+        switch self {
+        case .compareAndSet, .compareAndDelete: true
+        case .upsert, .delete, .deleteUnlessNewer, .setExpiry: false
         }
     }
 }

@@ -133,14 +133,14 @@ extension PostgresSession {
         for (index, mutation) in mutations.enumerated() {
             let row = next < rows.endIndex ? rows[next] : nil
             switch mutation {
-            case .upsert(let upsert):
+            case .upsert(let upsert), .compareAndSet(let upsert, _):
                 if let row, row.etype == OutboxEntry.Operation.upsert.rawValue, row.kind == upsert.kind,
                    row.key == upsert.key, Int64(exactly: upsert.version) == row.version {
                     next += 1
                 } else {
                     report.staleUpserts.append(index)
                 }
-            case .delete(let kind, let key), .deleteUnlessNewer(let kind, let key, _):
+            case .delete(let kind, let key), .deleteUnlessNewer(let kind, let key, _), .compareAndDelete(let kind, let key, _):
                 if let row, row.etype == OutboxEntry.Operation.delete.rawValue, row.kind == kind, row.key == key {
                     next += 1
                 } else {

@@ -252,6 +252,51 @@ enum PostgresSessionSQL {
         RETURNING kind, key, etype, id
         """
 
+    // Compare-and-set: one statement per mutation (a run of its own), writing the row only at the
+    // expected version and its outbox row only when it did. Their result columns are those of
+    // `applyRun`: kind, key, etype, id of the outbox row written (none: the row was not at the
+    // expected version). Exact under concurrency: every commit of the namespace holds its
+    // advisory lock (``advisoryLock``).
+
+    /// Parameters: ns, origin, kind, key, value, version, expiry instant (milliseconds, 0: never).
+    /// Inserts the row only when the key has none.
+    static let insertIfAbsent = """
+        WITH written AS (
+            INSERT INTO zestor_kv AS t (ns_id, kind, key, value, version, updated_at, expires_at)
+            VALUES ($1, $3, $4, $5, $6, now(), \(instant(fromMilliseconds: "$7::int8")))
+            ON CONFLICT (ns_id, kind, key) DO NOTHING
+            RETURNING t.kind, t.key, t.version, t.expires_at
+        )
+        INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin, expires_at)
+        SELECT $1, w.kind, w.key, 'upsert', $5, w.version, $2, w.expires_at FROM written AS w
+        RETURNING kind, key, etype, id
+        """
+
+    /// Parameters: ns, origin, kind, key, value, version, expiry instant (milliseconds, 0: never),
+    /// expected version. Replaces the row only when it has the expected version.
+    static let replaceIfVersion = """
+        WITH written AS (
+            UPDATE zestor_kv AS t SET value = $5, version = $6, updated_at = now(),
+                expires_at = \(instant(fromMilliseconds: "$7::int8"))
+            WHERE t.ns_id = $1 AND t.kind = $3 AND t.key = $4 AND t.version = $8
+            RETURNING t.kind, t.key, t.version, t.expires_at
+        )
+        INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin, expires_at)
+        SELECT $1, w.kind, w.key, 'upsert', $5, w.version, $2, w.expires_at FROM written AS w
+        RETURNING kind, key, etype, id
+        """
+
+    /// Parameters: ns, origin, kind, key, version. Deletes the row only when it has that version.
+    static let deleteIfVersion = """
+        WITH deleted AS (
+            DELETE FROM zestor_kv AS t WHERE t.ns_id = $1 AND t.kind = $3 AND t.key = $4 AND t.version = $5
+            RETURNING t.kind, t.key, t.version
+        )
+        INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin)
+        SELECT $1, d.kind, d.key, 'delete', NULL, d.version, $2 FROM deleted AS d
+        RETURNING kind, key, etype, id
+        """
+
     // Per-row statements: the reference for `applyRun` (tests compare both strategies).
 
     /// Parameters: ns, kind, key, value, version, expiry instant (milliseconds, 0: never).

@@ -18,6 +18,9 @@ final class SQLiteSession {
     private let delete: SQLiteStatement
     private let deleteUnlessNewer: SQLiteStatement
     private let setExpiry: SQLiteStatement
+    private let insertIfAbsent: SQLiteStatement
+    private let replaceIfVersion: SQLiteStatement
+    private let deleteIfVersion: SQLiteStatement
     private let selectAll: SQLiteStatement
     private let selectOne: SQLiteStatement
     private let beginRead: SQLiteStatement
@@ -50,6 +53,9 @@ final class SQLiteSession {
             delete = try connection.prepare(SQLiteSessionSQL.delete, persistent: true)
             deleteUnlessNewer = try connection.prepare(SQLiteSessionSQL.deleteUnlessNewer, persistent: true)
             setExpiry = try connection.prepare(SQLiteSessionSQL.setExpiry, persistent: true)
+            insertIfAbsent = try connection.prepare(SQLiteSessionSQL.insertIfAbsent, persistent: true)
+            replaceIfVersion = try connection.prepare(SQLiteSessionSQL.replaceIfVersion, persistent: true)
+            deleteIfVersion = try connection.prepare(SQLiteSessionSQL.deleteIfVersion, persistent: true)
             selectAll = try connection.prepare(SQLiteSessionSQL.selectAll, persistent: true)
             selectOne = try connection.prepare(SQLiteSessionSQL.selectOne, persistent: true)
             beginRead = try connection.prepare(SQLiteSessionSQL.beginRead, persistent: true)
@@ -132,7 +138,10 @@ final class SQLiteSession {
         try begin.run()
         do {
             for (index, mutation) in mutations.enumerated() where try !apply(mutation) {
-                if case .upsert = mutation { report.staleUpserts.append(index) } else { report.unchanged.append(index) }
+                switch mutation {
+                case .upsert, .compareAndSet: report.staleUpserts.append(index)
+                case .delete, .deleteUnlessNewer, .setExpiry, .compareAndDelete: report.unchanged.append(index)
+                }
             }
             try commitStatement.run()
         } catch {
@@ -147,7 +156,7 @@ final class SQLiteSession {
         guard !isClosed else { return }
         isClosed = true
         for statement in [begin, commitStatement, rollbackStatement, upsert, delete, deleteUnlessNewer, setExpiry,
-                          selectAll, selectOne, beginRead] {
+                          insertIfAbsent, replaceIfVersion, deleteIfVersion, selectAll, selectOne, beginRead] {
             statement.finalize()
         }
         try connection.close()
@@ -161,17 +170,21 @@ final class SQLiteSession {
     }
 
     /// Runs one mutation; returns whether it changed a row (false: an upsert left alone, its
-    /// version not newer; a delete or expiry change that found no row of its version).
+    /// version not newer; a compare-and-set whose row was not at the expected version; a delete or
+    /// expiry change that found no row of its version).
     private func apply(_ mutation: PersistedMutation) throws -> Bool {
         switch mutation {
         case .upsert(let row):
-            let version = try row.storableVersion { SQLiteError(code: SQLITE_MISMATCH, message: $0, statement: upsert.sql) }
-            try upsert.run { statement in
-                try statement.bind(row.kind, at: 1)
-                try statement.bind(row.key, at: 2)
-                try statement.bind(row.value, at: 3)
-                try statement.bind(version, at: 4)
-                try statement.bind(row.expiresAt, at: 5)
+            return try write(row, with: upsert)
+        case .compareAndSet(let row, expectedVersion: nil):
+            return try write(row, with: insertIfAbsent)
+        case .compareAndSet(let row, expectedVersion: let expected?):
+            return try write(row, with: replaceIfVersion, expectedVersion: expected)
+        case .compareAndDelete(let kind, let key, let version):
+            try deleteIfVersion.run { statement in
+                try statement.bind(kind, at: 1)
+                try statement.bind(key, at: 2)
+                try statement.bind(Int64(clamping: version), at: 3)
             }
             return connection.lastChanges > 0
         case .delete(let kind, let key):
@@ -196,6 +209,21 @@ final class SQLiteSession {
             }
             return connection.lastChanges > 0
         }
+    }
+
+    /// Runs `statement` (``SQLiteSessionSQL/upsert``'s first five parameters, and the expected
+    /// version as the sixth when given) for `row`; returns whether it wrote the row.
+    private func write(_ row: PersistedRow, with statement: SQLiteStatement, expectedVersion: UInt64? = nil) throws -> Bool {
+        let version = try row.storableVersion { SQLiteError(code: SQLITE_MISMATCH, message: $0, statement: statement.sql) }
+        try statement.run { bound in
+            try bound.bind(row.kind, at: 1)
+            try bound.bind(row.key, at: 2)
+            try bound.bind(row.value, at: 3)
+            try bound.bind(version, at: 4)
+            try bound.bind(row.expiresAt, at: 5)
+            if let expectedVersion { try bound.bind(Int64(clamping: expectedVersion), at: 6) }
+        }
+        return connection.lastChanges > 0
     }
 
     private func checkOpen() throws {

@@ -35,6 +35,22 @@ enum SQLiteSessionSQL {
     /// Parameters: kind, key, version, expires_at. Changes only the row of that version.
     static let setExpiry = "UPDATE zestor_kv SET expires_at = ?4 WHERE kind = ?1 AND key = ?2 AND version = ?3"
 
+    /// Parameters: kind, key, value, version, expires_at. Inserts only when the key has no row.
+    static let insertIfAbsent = """
+        INSERT INTO zestor_kv(kind, key, value, version, updated_at, expires_at) VALUES(?1, ?2, ?3, ?4, \(now), ?5) \
+        ON CONFLICT(kind, key) DO NOTHING
+        """
+
+    /// Parameters: kind, key, value, version, expires_at, expected version. Replaces only the row
+    /// of the expected version.
+    static let replaceIfVersion = """
+        UPDATE zestor_kv SET value = ?3, version = ?4, updated_at = \(now), expires_at = ?5 \
+        WHERE kind = ?1 AND key = ?2 AND version = ?6
+        """
+
+    /// Parameters: kind, key, version. Removes only the row of that version.
+    static let deleteIfVersion = "DELETE FROM zestor_kv WHERE kind = ?1 AND key = ?2 AND version = ?3"
+
     /// Columns: kind, key, value, version, expires_at.
     static let selectAll = "SELECT kind, key, value, version, expires_at FROM zestor_kv"
 

@@ -71,6 +71,19 @@ final class FaultyStorage: Sendable {
                     } else {
                         report.unchanged.append(index)
                     }
+                case .compareAndSet(let row, let expected):
+                    let id = RowID(row.kind, row.key)
+                    if rows[id]?.version == expected || faults.contains(.overwritesNewerRows) {
+                        rows[id] = row
+                    } else {
+                        report.staleUpserts.append(index)
+                    }
+                case .compareAndDelete(let kind, let key, let version):
+                    if !faults.contains(.ignoresDeletes), rows[RowID(kind, key)]?.version == version {
+                        rows[RowID(kind, key)] = nil
+                    } else {
+                        report.unchanged.append(index)
+                    }
                 case .setExpiry(let kind, let key, let version, let expiresAt):
                     if rows[RowID(kind, key)]?.version == version {
                         rows[RowID(kind, key)]?.expiresAt = expiresAt
@@ -129,6 +142,11 @@ final class FaultyBackend: PersistenceBackend {
             return .deleteUnlessNewer(kind: nfc(kind), key: nfc(key), version: version)
         case .setExpiry(let kind, let key, let version, let expiresAt):
             return .setExpiry(kind: nfc(kind), key: nfc(key), version: version, expiresAt: expiresAt)
+        case .compareAndSet(let row, let expected):
+            guard case .upsert(let normalized) = normalized(.upsert(row)) else { return mutation }
+            return .compareAndSet(normalized, expectedVersion: expected)
+        case .compareAndDelete(let kind, let key, let version):
+            return .compareAndDelete(kind: nfc(kind), key: nfc(key), version: version)
         }
     }
 }

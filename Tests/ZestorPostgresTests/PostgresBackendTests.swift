@@ -864,6 +864,40 @@ extension PostgresBackendTests {
         }
     }
 
+    @Test("compareAndSet writes only at the expected version (nil: no row); compareAndDelete removes only that version",
+          arguments: [false, true])
+    func compareAndSwap(perRow: Bool) async throws {
+        try await withBackend { backend in
+            try await backend.commit([.upsert(row("k", "a", [1], 3)), .upsert(row("k", "b", [1], 3))])
+            let batch: [PersistedMutation] = [
+                .upsert(row("k", "x", [1], 1)),                               // runs around the conditional ones
+                .compareAndSet(row("k", "a", [2], 4), expectedVersion: 3),
+                .compareAndSet(row("k", "b", [2], 4), expectedVersion: 2),     // at 3: stale
+                .compareAndSet(row("k", "c", [2], 1), expectedVersion: nil),
+                .compareAndSet(row("k", "a", [3], 1), expectedVersion: nil),   // present: stale
+                .compareAndSet(row("k", "d", [3], 2), expectedVersion: 1),     // absent: stale
+                .compareAndDelete(kind: "k", key: "b", version: 2),            // at 3: unchanged
+                .compareAndDelete(kind: "k", key: "c", version: 1),
+                .compareAndDelete(kind: "k", key: "missing", version: 1),      // unchanged
+                .upsert(row("k", "y", [1], 1)),
+            ]
+            let report = perRow ? try await backend.commit(batch, strategy: .perRow) : try await backend.commit(batch)
+            #expect(report.staleUpserts == [2, 4, 5])
+            #expect(report.unchanged == [6, 8])
+            #expect(try await backend.loadAll().sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) v\($0.version)" }
+                    == ["a [2] v4", "b [1] v3", "x [1] v1", "y [1] v1"])
+            let outbox = try await backend.outbox(after: 0, limit: 20).dropFirst(2)
+            #expect(outbox.map { "\($0.key) \($0.etype.rawValue) v\($0.version)" }
+                    == ["x upsert v1", "a upsert v4", "c upsert v1", "c delete v1", "y upsert v1"])
+            // A commit of unknown outcome is matched to the outbox rows the same way.
+            let own = outbox.map {
+                PostgresSession.OwnOutboxRow(id: $0.id, kind: $0.kind, key: $0.key, etype: $0.etype.rawValue,
+                                             version: Int64($0.version))
+            }
+            #expect(PostgresSession.matchCommitted(batch, to: own) == CommitReport(staleUpserts: [2, 4, 5], unchanged: [6, 8]))
+        }
+    }
+
     @Test("deleteUnlessNewer leaves a newer row and removes an older or equal one", arguments: [false, true])
     func deleteUnlessNewer(perRow: Bool) async throws {
         try await withBackend { backend in

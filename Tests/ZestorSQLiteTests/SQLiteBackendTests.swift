@@ -417,3 +417,26 @@ extension SQLiteBackendTests {
         }
     }
 }
+
+extension SQLiteBackendTests {
+    @Test("compareAndSet writes only at the expected version (nil: no row); compareAndDelete removes only that version")
+    func compareAndSwap() async throws {
+        try await withDatabase { path in
+            let backend = try SQLiteBackend(path: path)
+            try await backend.commit([.upsert(row("k", "a", [1], 3)), .upsert(row("k", "b", [1], 3))])
+            let report = try await backend.commit([
+                .compareAndSet(row("k", "a", [2], 4), expectedVersion: 3),
+                .compareAndSet(row("k", "b", [2], 4), expectedVersion: 2),     // at 3: stale
+                .compareAndSet(row("k", "c", [2], 1), expectedVersion: nil),
+                .compareAndSet(row("k", "a", [3], 1), expectedVersion: nil),   // present: stale
+                .compareAndSet(row("k", "d", [3], 2), expectedVersion: 1),     // absent: stale
+                .compareAndDelete(kind: "k", key: "b", version: 2),            // at 3: unchanged
+                .compareAndDelete(kind: "k", key: "c", version: 1),
+                .compareAndDelete(kind: "k", key: "missing", version: 1),      // unchanged
+            ])
+            #expect(report == CommitReport(staleUpserts: [1, 3, 4], unchanged: [5, 7]))
+            #expect(try await backend.loadAll().sorted { $0.key < $1.key } == [row("k", "a", [2], 4), row("k", "b", [1], 3)])
+            try await backend.close()
+        }
+    }
+}

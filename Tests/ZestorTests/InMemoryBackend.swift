@@ -88,6 +88,19 @@ final class InMemoryBackend: PersistenceBackend, @unchecked Sendable {
                     } else {
                         report.unchanged.append(index)
                     }
+                case .compareAndSet(let row, let expected):
+                    let id = Self.id(row.kind, row.key)
+                    guard next[id]?.version == expected else {
+                        report.staleUpserts.append(index)
+                        continue
+                    }
+                    next[id] = row
+                case .compareAndDelete(let kind, let key, let version):
+                    if next[Self.id(kind, key)]?.version == version {
+                        next[Self.id(kind, key)] = nil
+                    } else {
+                        report.unchanged.append(index)
+                    }
                 case .setExpiry(let kind, let key, let version, let expiresAt):
                     if next[Self.id(kind, key)]?.version == version {
                         next[Self.id(kind, key)]?.expiresAt = expiresAt

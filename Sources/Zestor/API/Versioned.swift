@@ -1,7 +1,7 @@
 /// A stored value with its per-key version.
 ///
 /// A key's version is 1 when it is created and grows by one on every change; it is the
-/// basis of compare-and-set (``MemoryStore/compareAndSet(_:_:_:expectedVersion:)``).
+/// basis of compare-and-set (``VersionedStore``).
 public struct Versioned<Value: Sendable>: Sendable {
     /// The stored value.
     public let value: Value

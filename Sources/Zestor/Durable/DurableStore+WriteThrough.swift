@@ -128,7 +128,7 @@ extension DurableStore {
     /// Commits `mutations` of `keys` (whose gates the caller holds) through `committer`. A commit
     /// of unknown outcome marks the keys in doubt and throws
     /// ``StoreError/commitOutcomeUnknown(kind:keys:)``; other failures are rethrown unchanged.
-    private func commit(_ kind: String, _ mutations: [PersistedMutation], keys: [KeyGate.Key],
+    func commit(_ kind: String, _ mutations: [PersistedMutation], keys: [KeyGate.Key],
                         _ committer: GroupCommitter) async throws -> GroupCommitter.Outcome {
         do {
             return try await committer.commit(mutations)
@@ -143,7 +143,7 @@ extension DurableStore {
     /// and `actual` carries its version (`nil`: the winner deleted the key) — a retry then
     /// succeeds. When the storage cannot be read, the key stays in doubt (its next write
     /// reconciles it) and `actual` is memory's version.
-    private func lostRace(_ key: KeyGate.Key, expected: UInt64?) async -> StoreError {
+    func lostRace(_ key: KeyGate.Key, expected: UInt64?) async -> StoreError {
         do {
             try await reconcileHeld([key])
         } catch {

@@ -24,6 +24,9 @@ final class GroupCommitter: Sendable {
     struct Outcome: Sendable {
         /// Indices in the writer's `mutations` of the upserts the backend left alone as stale.
         var staleUpserts: [Int]
+        /// Indices in the writer's `mutations` of the conditional mutations that changed nothing
+        /// (``CommitReport/unchanged``).
+        var unchanged: [Int]
         /// The commit's position in the storage's commit order (``CommitReport/position``).
         var position: UInt64?
     }
@@ -46,6 +49,17 @@ final class GroupCommitter: Sendable {
         }
     }
 
+    /// Removes the indices below `end` from the front of the ascending `indices` and returns them
+    /// relative to `start` (one writer's share of a batch).
+    private static func take(_ indices: inout ArraySlice<Int>, below end: Int, from start: Int) -> [Int] {
+        var mine: [Int] = []
+        while let first = indices.first, first < end {
+            mine.append(first - start)
+            indices = indices.dropFirst()
+        }
+        return mine
+    }
+
     /// Commits batches until nothing waits.
     private func drain() async {
         while true {
@@ -59,15 +73,14 @@ final class GroupCommitter: Sendable {
             do {
                 let report = try await backend.commit(batch.flatMap(\.mutations))
                 var stale = report.staleUpserts.sorted()[...]
+                var unchanged = report.unchanged.sorted()[...]
                 var start = 0
                 for waiting in batch {
                     let end = start + waiting.mutations.count
-                    var mine: [Int] = []
-                    while let first = stale.first, first < end {
-                        mine.append(first - start)
-                        stale = stale.dropFirst()
-                    }
-                    waiting.continuation.resume(returning: Outcome(staleUpserts: mine, position: report.position))
+                    let outcome = Outcome(staleUpserts: Self.take(&stale, below: end, from: start),
+                                          unchanged: Self.take(&unchanged, below: end, from: start),
+                                          position: report.position)
+                    waiting.continuation.resume(returning: outcome)
                     start = end
                 }
             } catch {

@@ -50,10 +50,11 @@ extension PersistenceBackend {
 /// What a commit did not apply.
 public struct CommitReport: Sendable, Hashable {
     /// Positions (in the committed array) of upserts left alone because the stored row's version
-    /// was not older: another store sharing the storage wrote the key first.
+    /// was not older, and of compare-and-sets whose row was not at the expected version: another
+    /// store sharing the storage wrote the key first.
     public var staleUpserts: [Int]
-    /// Positions of `delete`, `deleteUnlessNewer` and `setExpiry` mutations that changed no row:
-    /// it was gone, or (for the conditional ones) at another version. A backend with a change
+    /// Positions of `delete`, `deleteUnlessNewer`, `setExpiry` and `compareAndDelete` mutations
+    /// that changed no row: it was gone, or (for the conditional ones) at another version. A backend with a change
     /// feed must report them: a store records what its memory shows from the mutations that did
     /// change their row.
     public var unchanged: [Int]
@@ -108,20 +109,30 @@ public enum PersistedMutation: Sendable, Hashable {
     /// never) only if its version is `version`, without a new version. Changes nothing (and is
     /// not an error) when the row is gone or newer.
     case setExpiry(kind: String, key: String, version: UInt64, expiresAt: Int64?)
+    /// Store `row` only if the stored row of its key is at version `expectedVersion` exactly
+    /// (`nil`: only if there is no row): a compare-and-set decided by the storage, so that of
+    /// two stores sharing it that compare-and-set one key at one version exactly one wins. Left
+    /// alone otherwise and reported in ``CommitReport/staleUpserts``.
+    case compareAndSet(PersistedRow, expectedVersion: UInt64?)
+    /// Remove the row of `kind`/`key` only if its version is `version` exactly. Changes nothing
+    /// otherwise (reported in ``CommitReport/unchanged``).
+    case compareAndDelete(kind: String, key: String, version: UInt64)
 
     /// The kind the mutation touches.
     public var kind: String {
         switch self {
-        case .upsert(let row): row.kind
-        case .delete(let kind, _), .deleteUnlessNewer(let kind, _, _), .setExpiry(let kind, _, _, _): kind
+        case .upsert(let row), .compareAndSet(let row, _): row.kind
+        case .delete(let kind, _), .deleteUnlessNewer(let kind, _, _), .setExpiry(let kind, _, _, _),
+             .compareAndDelete(let kind, _, _): kind
         }
     }
 
     /// The key the mutation touches.
     public var key: String {
         switch self {
-        case .upsert(let row): row.key
-        case .delete(_, let key), .deleteUnlessNewer(_, let key, _), .setExpiry(_, let key, _, _): key
+        case .upsert(let row), .compareAndSet(let row, _): row.key
+        case .delete(_, let key), .deleteUnlessNewer(_, let key, _), .setExpiry(_, let key, _, _),
+             .compareAndDelete(_, let key, _): key
         }
     }
 }

@@ -153,4 +153,20 @@ extension MemoryStore {
             return table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry).version
         }
     }
+
+    /// Removes the entry only if its current version is `expectedVersion` and returns the value it
+    /// held; throws ``StoreError/versionConflict(kind:key:expected:actual:)`` otherwise (`actual`
+    /// is `nil` when the key is absent or expired) and removes nothing.
+    @discardableResult
+    public func compareAndDelete(_ kind: String, _ key: String, expectedVersion: UInt64) throws -> Value {
+        try checkWritable(kind)
+        let entryKey = EntryKey(key: key)
+        return try mutate(kind, entryKey) { table in
+            let actual = table.liveSlot(of: entryKey).map { table.entries.entry(atSlot: $0).version }
+            guard actual == expectedVersion, let removed = table.remove(entryKey, cause: .write) else {
+                throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
+            }
+            return removed.value
+        }
+    }
 }

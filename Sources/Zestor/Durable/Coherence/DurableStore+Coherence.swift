@@ -57,7 +57,7 @@ extension DurableStore {
         if coherence.shows(gateKey, atOrAfter: change.position) { return }
         let local = engine.versionedUnchecked(mutation.kind, mutation.key)
         switch mutation {
-        case .upsert(let row):
+        case .upsert(let row), .compareAndSet(let row, _):  // a feed delivers a committed row as an upsert
             if let local, local.version > row.version { return }
             if instants.hasPassed(row.expiresAt) {
                 // Expired on arrival: the change removes what memory holds of the key.
@@ -76,6 +76,8 @@ extension DurableStore {
             if local != nil { try engine.deleteExternal(kind, key) }
         case .deleteUnlessNewer(let kind, let key, let version):
             if let local, local.version <= version { try engine.deleteExternal(kind, key) }
+        case .compareAndDelete(let kind, let key, let version):
+            if let local, local.version == version { try engine.deleteExternal(kind, key) }
         case .setExpiry(let kind, let key, let version, let expiresAt):
             try engine.applyDeadline(kind, key, version: version, deadline: instants.deadline(ofInstant: expiresAt))
         }
@@ -207,7 +209,9 @@ extension DurableStore {
         }
         defer { coherence.record([key], at: position) }
         guard let row, !instants.hasPassed(row.expiresAt) else {
-            // No row, or one expired (the store holding it deletes it; none: the next to open).
+            // No row, or one expired whose removal no store has persisted yet: this store deletes
+            // it (unless it is newer by then), and its next write of the key continues above it.
+            if let row { cacheRemovals.record(key, .cacheRemoval, version: row.version) }
             if local == nil { return false }
             try engine.deleteExternal(key.kind, key.key)
             return true
