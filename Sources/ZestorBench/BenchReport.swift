@@ -78,6 +78,11 @@ struct BenchReport {
                 + "a plain Dictionary's entries into a new one (\(Self.rate(rebuild))/s, the floor of a list that returns a new "
                 + "Dictionary; a locked Dictionary lists by a copy-on-write copy)")
         }
+        if let snapshot = opsPerSecond("memory", Workload.snapshotIterate.rawValue, 1),
+           let list = opsPerSecond("memory", Workload.list.rawValue, 1) {
+            lines.append("\(Workload.snapshotIterate.rawValue): memory \(Self.rate(snapshot))/s = \(Self.ratio(snapshot / list)) of "
+                + "list_100k (\(Self.rate(list))/s)")
+        }
         return lines.joined(separator: "\n")
     }
 

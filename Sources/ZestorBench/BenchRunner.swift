@@ -67,6 +67,7 @@ struct BenchRunner {
             case .mixed: return WorkloadLoops.mixed(subject, data.keys, seed: seed, stop: stop)
             case .list: return WorkloadLoops.list(subject, expected: data.keys.count, stop: stop)
             case .count: return WorkloadLoops.count(subject, expected: data.keys.count, stop: stop)
+            case .snapshotIterate: return WorkloadLoops.snapshotIterate(subject, expected: data.keys.count, stop: stop)
             }
         }
     }

@@ -10,6 +10,9 @@ protocol BenchSubject: AnyObject, Sendable {
     /// Lists the whole kind; returns the number of entries.
     func list() -> Int
     func count() -> Int
+    /// Takes a point-in-time view of the whole kind and iterates it; returns the number of
+    /// entries (the values are read, so the loop cannot be elided).
+    func snapshotIterate() -> Int
     var workloadSuffix: String { get }
 }
 

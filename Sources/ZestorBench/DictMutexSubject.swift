@@ -21,4 +21,15 @@ final class DictMutexSubject: BenchSubject {
 
     func list() -> Int { storage.withLock { $0 }.count }
     func count() -> Int { storage.withLock { $0.count } }
+
+    /// A copy-on-write copy taken under the lock, iterated outside it.
+    func snapshotIterate() -> Int {
+        let copy = storage.withLock { $0 }
+        var entries = 0, sum = 0
+        for (_, value) in copy {
+            entries &+= 1
+            sum &+= value.n
+        }
+        return sum == -1 ? 0 : entries
+    }
 }

@@ -26,4 +26,14 @@ final class MemorySubject: BenchSubject {
 
     func list() -> Int { (try? store.list(BenchData.kind, where: []).count) ?? 0 }
     func count() -> Int { (try? store.count(BenchData.kind)) ?? 0 }
+
+    func snapshotIterate() -> Int {
+        guard let snapshot = try? store.snapshot(BenchData.kind) else { return 0 }
+        var entries = 0, sum = 0
+        for entry in snapshot {
+            entries &+= 1
+            sum &+= entry.value.n
+        }
+        return sum == -1 ? 0 : entries
+    }
 }

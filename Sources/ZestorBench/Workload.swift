@@ -9,6 +9,8 @@ enum Workload: String, CaseIterable, Sendable {
     case fanout = "fanout_4_watchers"
     case list = "list_100k"
     case count = "count"
+    /// Take a snapshot of the whole kind and iterate it (its baseline: `list_100k`).
+    case snapshotIterate = "snapshot_iterate_100k"
 
     /// The thread counts the workload runs with (Benchmarks/README.md).
     var threadCounts: [Int] {

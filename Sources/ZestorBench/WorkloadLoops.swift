@@ -83,6 +83,15 @@ enum WorkloadLoops {
         return ops
     }
 
+    static func snapshotIterate<S: BenchSubject>(_ subject: S, expected: Int, stop: ThreadRunner.StopSignal) -> Int {
+        var ops = 0
+        while !stop.isStopped {
+            precondition(subject.snapshotIterate() == expected, "\(subject.name): a snapshot held a wrong count")
+            ops += 1
+        }
+        return ops
+    }
+
     static func count<S: BenchSubject>(_ subject: S, expected: Int, stop: ThreadRunner.StopSignal) -> Int {
         var ops = 0
         while !stop.isStopped {

@@ -149,6 +149,16 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     /// nothing. *Racy.*
     case compareAndSetRace
 
+    // MARK: Snapshots (stores that are `SnapshotStore`s; see `snapshotCases`)
+
+    /// A snapshot holds exactly the entries of the instant it was taken — as a sequence, an async
+    /// sequence, a dictionary, keys and count, per kind and for the whole store — and no later
+    /// write, delete or insert changes it.
+    case snapshotIsPointInTime
+    /// Snapshots taken while `setMany` rewrites every key of a kind hold one generation of all
+    /// of them: consistent across shards. *Racy.*
+    case snapshotConsistentUnderWrites
+
     /// The case name.
     public var description: String { rawValue }
 
@@ -164,8 +174,13 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
         [.compareAndSetVersions, .compareAndDeleteVersions, .compareAndSetRace]
     }
 
-    /// The cases every `Store` runs: all but ``cachingCases`` and ``versionedCases``.
+    /// The cases that need a `SnapshotStore`.
+    public static var snapshotCases: [ConformanceCase] {
+        [.snapshotIsPointInTime, .snapshotConsistentUnderWrites]
+    }
+
+    /// The cases every `Store` runs: all but ``cachingCases``, ``versionedCases`` and ``snapshotCases``.
     public static var storeCases: [ConformanceCase] {
-        allCases.filter { !cachingCases.contains($0) && !versionedCases.contains($0) }
+        allCases.filter { !cachingCases.contains($0) && !versionedCases.contains($0) && !snapshotCases.contains($0) }
     }
 }

@@ -48,13 +48,16 @@ public struct ConformanceSuite: Sendable {
     }
 
     /// Runs every case that applies to `Store`s (``ConformanceCase/storeCases``) in declaration
-    /// order, the ``ConformanceCase/cachingCases`` too when `includingCaching`, and the
-    /// ``ConformanceCase/versionedCases`` when `includingVersioned`.
+    /// order, the ``ConformanceCase/cachingCases`` too when `includingCaching`, the
+    /// ``ConformanceCase/versionedCases`` when `includingVersioned`, and the
+    /// ``ConformanceCase/snapshotCases`` when `includingSnapshots`.
     /// - Throws: the first ``ConformanceFailure``; later cases are not run.
-    public func runAll(includingCaching: Bool = false, includingVersioned: Bool = false) async throws(ConformanceFailure) {
+    public func runAll(includingCaching: Bool = false, includingVersioned: Bool = false,
+                       includingSnapshots: Bool = false) async throws(ConformanceFailure) {
         for testCase in ConformanceCase.allCases {
             if ConformanceCase.cachingCases.contains(testCase) && !includingCaching { continue }
             if ConformanceCase.versionedCases.contains(testCase) && !includingVersioned { continue }
+            if ConformanceCase.snapshotCases.contains(testCase) && !includingSnapshots { continue }
             try await run(testCase)
         }
     }
@@ -112,6 +115,8 @@ extension CaseContext {
         case .compareAndSetVersions: try await compareAndSetVersions()
         case .compareAndDeleteVersions: try await compareAndDeleteVersions()
         case .compareAndSetRace: try await compareAndSetRace()
+        case .snapshotIsPointInTime: try await snapshotIsPointInTime()
+        case .snapshotConsistentUnderWrites: try await snapshotConsistentUnderWrites()
         }
     }
 }

@@ -20,6 +20,23 @@ struct TableSnapshot<Value: Sendable>: Sendable {
     @inlinable
     var count: Int { entries.count - expired.count }
 
+    /// The first live item at or after `slot`, advancing `slot` past it; nil at the end.
+    @inlinable
+    func nextLiveItem(from slot: inout Int) -> (key: String, entry: Entry<Value>)? {
+        guard let storage = entries.storage else { return nil }
+        return storage.withUnsafeMutablePointers { header, slots in
+            let capacity = header.pointee.capacity
+            while slot < capacity {
+                let index = slot
+                slot &+= 1
+                if slots[index].hash != 0 && (expired.isEmpty || !expired.contains(slots[index].node)) {
+                    return (slots[index].key, slots[index].entry.unsafelyUnwrapped)
+                }
+            }
+            return nil
+        }
+    }
+
     /// Calls `body` with each live key and entry, in slot order.
     @inlinable
     func forEachEntry(_ body: (String, Entry<Value>) throws -> Void) rethrows {
