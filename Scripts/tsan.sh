@@ -13,6 +13,6 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TS
 # The stress suite saturates both cores on purpose; the conformance cases bound every wait.
 # Under TSan's ~10x slowdown they would starve each other, so the stress suite, the in-memory
 # suites and the durable suites (whose backends load both cores too) run in separate processes.
-swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests|CacheStressTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests|CacheStressTests|IndexStressTests' "$@"
 swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|EvictionPolicyModelTests|CacheTests' "$@"
 swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|DurableCacheStressTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests|FeedGapTests' "$@"

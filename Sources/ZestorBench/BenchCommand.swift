@@ -53,7 +53,7 @@ public struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Thread counts to run (comma-separated; default: each workload's own, 1 and 2).")
     var threads: String?
 
-    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); cache: \(CacheWorkload.allCases.map(\.rawValue).joined(separator: ", ")), cache_trace; durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Workloads to run (comma-separated). Memory: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")); cache: \(CacheWorkload.allCases.map(\.rawValue).joined(separator: ", ")), cache_trace; query: \(QueryWorkload.allCases.map(\.rawValue).joined(separator: ", ")); durable: \(DurableWorkload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: String?
 
     @Flag(help: "Also run the durable workloads (SQLite files in a temporary directory, and PostgreSQL with --postgres; slow). With --workload, only the named workloads run.")
@@ -127,7 +127,7 @@ public struct BenchCommand: AsyncParsableCommand {
             try output(BenchReport(measurements: try BenchReport.decode(data)))
             return
         }
-        let (workloads, cacheWorkloads, durableWorkloads, cacheTrace) = try selectedWorkloads()
+        let (workloads, cacheWorkloads, queryWorkloads, durableWorkloads, cacheTrace) = try selectedWorkloads()
         let threadFilter = try selectedThreads()
         let subjectFilter = subjects.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let runsMemory = subjectFilter.map { !$0.isDisjoint(with: Self.memorySubjects) } ?? true
@@ -146,7 +146,10 @@ public struct BenchCommand: AsyncParsableCommand {
         let cacheCells = runsMemory ? cacheWorkloads.flatMap { workload in
             workload.threadCounts.filter { threadFilter?.contains($0) ?? true }.map { (workload, $0) }
         } : []
-        let total = cells.count + cacheCells.count + durableWorkloads.count * providers.count
+        let queryCells = runsMemory ? queryWorkloads.flatMap { workload in
+            workload.threadCounts.filter { threadFilter?.contains($0) ?? true }.map { (workload, $0) }
+        } : []
+        let total = cells.count + cacheCells.count + queryCells.count + durableWorkloads.count * providers.count
         let progress = ProgressLine()
         var measurements: [Measurement] = []
         if cacheTrace {
@@ -173,6 +176,13 @@ public struct BenchCommand: AsyncParsableCommand {
             progress.prefix = "[\(cells.count + index + 1)/\(total)] "
             measurements += try await cacheRunner.run(workload, threads: threads)
         }
+        let queryRunner = QueryWorkloadRunner(duration: duration, slices: rounds, shardCount: shards) { message in
+            progress.show(message)
+        }
+        for (index, (workload, threads)) in queryCells.enumerated() {
+            progress.prefix = "[\(cells.count + cacheCells.count + index + 1)/\(total)] "
+            measurements += try await queryRunner.run(workload, threads: threads)
+        }
         if !providers.isEmpty {
             let durableRunner = DurableRunner(
                 keys: data.keys, duration: duration,
@@ -181,7 +191,7 @@ public struct BenchCommand: AsyncParsableCommand {
             ) { message in
                 progress.show(message)
             }
-            var step = cells.count + cacheCells.count
+            var step = cells.count + cacheCells.count + queryCells.count
             do {
                 for provider in providers {
                     for workload in durableWorkloads {
@@ -221,27 +231,31 @@ public struct BenchCommand: AsyncParsableCommand {
     /// The memory and durable workloads to run: `--workload`'s, or every memory workload (and
     /// with `--durable` every durable one).
     private func selectedWorkloads() throws
-        -> (memory: [Workload], cache: [CacheWorkload], durable: [DurableWorkload], cacheTrace: Bool) {
+        -> (memory: [Workload], cache: [CacheWorkload], query: [QueryWorkload], durable: [DurableWorkload], cacheTrace: Bool) {
         guard let workload else {
-            return (Workload.allCases, CacheWorkload.allCases, durable ? DurableWorkload.allCases : [], false)
+            return (Workload.allCases, CacheWorkload.allCases, QueryWorkload.allCases,
+                    durable ? DurableWorkload.allCases : [], false)
         }
-        var memory: [Workload] = [], cache: [CacheWorkload] = [], durable: [DurableWorkload] = [], cacheTrace = false
+        var memory: [Workload] = [], cache: [CacheWorkload] = [], query: [QueryWorkload] = []
+        var durable: [DurableWorkload] = [], cacheTrace = false
         for name in workload.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if let workload = Workload(rawValue: name) {
                 memory.append(workload)
             } else if let workload = CacheWorkload(rawValue: name) {
                 cache.append(workload)
+            } else if let workload = QueryWorkload(rawValue: name) {
+                query.append(workload)
             } else if let workload = DurableWorkload(rawValue: name) {
                 durable.append(workload)
             } else if name == Self.cacheTraceWorkload {
                 cacheTrace = true
             } else {
                 let known = Workload.allCases.map(\.rawValue) + CacheWorkload.allCases.map(\.rawValue)
-                    + DurableWorkload.allCases.map(\.rawValue) + [Self.cacheTraceWorkload]
+                    + QueryWorkload.allCases.map(\.rawValue) + DurableWorkload.allCases.map(\.rawValue) + [Self.cacheTraceWorkload]
                 throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
             }
         }
-        return (memory, cache, durable, cacheTrace)
+        return (memory, cache, query, durable, cacheTrace)
     }
 
     /// The name of the trace-replay workload.

@@ -42,7 +42,7 @@ struct BenchReport {
     /// The human table: ops/s per subject and the ratios, then the durable section.
     var table: String {
         let memory = rows.isEmpty ? nil : memoryTable
-        return [memory, cacheWorkloadTable, missRatioTable, durableTable].compactMap { $0 }.joined(separator: "\n\n")
+        return [memory, cacheWorkloadTable, queryWorkloadTable, missRatioTable, durableTable].compactMap { $0 }.joined(separator: "\n\n")
     }
 
     /// The memory workloads' part of the table.

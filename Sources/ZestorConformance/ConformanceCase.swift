@@ -159,6 +159,23 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
     /// of them: consistent across shards. *Racy.*
     case snapshotConsistentUnderWrites
 
+    // MARK: Indexes (stores that are `IndexedStore`s; see `indexCases`)
+
+    /// Index queries: `lookup` in key order, `range` for every range form ordered by (index key,
+    /// key), reversed and limited, composite prefixes and ranges, `count`, partial indexes,
+    /// `indexes` listing; every write path keeps the index; taken names, dropped handles and a
+    /// negative limit are errors; expired entries are never returned.
+    case indexQueries
+    /// A unique index rejects `set`, `update`, `setMany` (whole call) and `compareAndSet` giving
+    /// an entry a key another holds, with no event; swaps within one `setMany` and keys freed by
+    /// deletes are allowed; `createIndex` over duplicates throws and creates nothing.
+    case uniqueIndexes
+    /// 1,000 random `set`, `update`, `setMany`, `delete`, compare-and-set and index re-creations;
+    /// after each, every lookup, range form, prefix and count equals brute force over a model.
+    case indexesMatchModel
+    /// Index queries while `setMany` rewrites every key see one generation of all of them. *Racy.*
+    case indexQueriesConsistentUnderWrites
+
     /// The case name.
     public var description: String { rawValue }
 
@@ -179,8 +196,17 @@ public enum ConformanceCase: String, CaseIterable, Sendable, CustomStringConvert
         [.snapshotIsPointInTime, .snapshotConsistentUnderWrites]
     }
 
-    /// The cases every `Store` runs: all but ``cachingCases``, ``versionedCases`` and ``snapshotCases``.
+    /// The cases that need an `IndexedStore`.
+    public static var indexCases: [ConformanceCase] {
+        [.indexQueries, .uniqueIndexes, .indexesMatchModel, .indexQueriesConsistentUnderWrites]
+    }
+
+    /// The cases every `Store` runs: all but ``cachingCases``, ``versionedCases``,
+    /// ``snapshotCases`` and ``indexCases``.
     public static var storeCases: [ConformanceCase] {
-        allCases.filter { !cachingCases.contains($0) && !versionedCases.contains($0) && !snapshotCases.contains($0) }
+        allCases.filter {
+            !cachingCases.contains($0) && !versionedCases.contains($0) && !snapshotCases.contains($0)
+                && !indexCases.contains($0)
+        }
     }
 }

@@ -50,14 +50,16 @@ public struct ConformanceSuite: Sendable {
     /// Runs every case that applies to `Store`s (``ConformanceCase/storeCases``) in declaration
     /// order, the ``ConformanceCase/cachingCases`` too when `includingCaching`, the
     /// ``ConformanceCase/versionedCases`` when `includingVersioned`, and the
-    /// ``ConformanceCase/snapshotCases`` when `includingSnapshots`.
+    /// ``ConformanceCase/snapshotCases`` when `includingSnapshots`, and the
+    /// ``ConformanceCase/indexCases`` when `includingIndexes`.
     /// - Throws: the first ``ConformanceFailure``; later cases are not run.
     public func runAll(includingCaching: Bool = false, includingVersioned: Bool = false,
-                       includingSnapshots: Bool = false) async throws(ConformanceFailure) {
+                       includingSnapshots: Bool = false, includingIndexes: Bool = false) async throws(ConformanceFailure) {
         for testCase in ConformanceCase.allCases {
             if ConformanceCase.cachingCases.contains(testCase) && !includingCaching { continue }
             if ConformanceCase.versionedCases.contains(testCase) && !includingVersioned { continue }
             if ConformanceCase.snapshotCases.contains(testCase) && !includingSnapshots { continue }
+            if ConformanceCase.indexCases.contains(testCase) && !includingIndexes { continue }
             try await run(testCase)
         }
     }
@@ -117,6 +119,10 @@ extension CaseContext {
         case .compareAndSetRace: try await compareAndSetRace()
         case .snapshotIsPointInTime: try await snapshotIsPointInTime()
         case .snapshotConsistentUnderWrites: try await snapshotConsistentUnderWrites()
+        case .indexQueries: try await indexQueries()
+        case .uniqueIndexes: try await uniqueIndexes()
+        case .indexesMatchModel: try await indexesMatchModel()
+        case .indexQueriesConsistentUnderWrites: try await indexQueriesConsistentUnderWrites()
         }
     }
 }

@@ -13,6 +13,15 @@ public enum StoreError: Error, Sendable, Equatable {
     case watchOverflow(kind: String)
     /// A compare-and-set found another version than the one expected (`nil` = the key is absent).
     case versionConflict(kind: String, key: String, expected: UInt64?, actual: UInt64?)
+    /// `createIndex` named an index the kind already has.
+    case indexExists(kind: String, index: String)
+    /// A query or `dropIndex` named an index the kind does not have (never created, or dropped).
+    case indexNotFound(kind: String, index: String)
+    /// A write would have given the entry `key` the index key `indexKey` (as text) of a unique
+    /// index that the entry `conflictingKey` holds; nothing was written (for `setMany`, nothing
+    /// of the whole call). Also thrown by `createIndex` of a unique index when two entries
+    /// already share a key (then nothing is created).
+    case uniqueIndexViolation(kind: String, index: String, key: String, conflictingKey: String, indexKey: String)
     /// An argument was invalid in a way no other case names. The store's own checks throw
     /// ``outOfRange(parameter:value:requirement:)`` and ``watchAlreadyConsumed`` instead.
     case invalidArgument(String)

@@ -95,6 +95,7 @@ extension MemoryStore {
                 if case .success(nil) = outcome { cache.rememberAbsent(key, at: clock.monotonicNanoseconds) }
                 guard storing == nil, case .success(let value?) = outcome else { return }
                 try validate(kind, value)
+                if table.indexes != nil { _ = try table.claimUniqueKeys(for: key, value) }
                 let expiry = resolve(.kindDefault, in: &table)
                 _ = table.upsert(key, value, changeDetector: changeDetector, expiry: expiry)
             }

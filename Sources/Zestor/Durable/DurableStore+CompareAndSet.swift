@@ -88,11 +88,17 @@ extension DurableStore: VersionedStore {
         }
         mutations.append(.compareAndSet(try row(key, value, version: version, deadline: deadline),
                                         expectedVersion: expected))
-        let outcome = try await commit(key.kind, mutations, keys: [key], committer)
-        if outcome.staleUpserts.contains(mutations.count - 1) { throw await lostRace(key, expected: expected) }
-        try engine.applyCommitted(key.kind, key.key, value, version: version, expiry: .deadline(deadline))
-        coherence.record([key], at: outcome.position)
-        return version
+        try engine.reserveUniqueKeys(key.kind, key.key, value)
+        do {
+            let outcome = try await commit(key.kind, mutations, keys: [key], committer)
+            if outcome.staleUpserts.contains(mutations.count - 1) { throw await lostRace(key, expected: expected) }
+            try engine.applyCommitted(key.kind, key.key, value, version: version, expiry: .deadline(deadline))
+            coherence.record([key], at: outcome.position)
+            return version
+        } catch {
+            engine.releaseUniqueReservation(key.kind, key.key, value)
+            throw error
+        }
     }
 
     private func compareAndDeleteThrough(_ key: KeyGate.Key, _ expected: UInt64,
@@ -119,8 +125,14 @@ extension DurableStore: VersionedStore {
             return current.entry.version
         }
         let version = nextVersion(of: key, after: current?.entry.version)
-        try engine.applyCommitted(key.kind, key.key, value, version: version, expiry: .deadline(deadline)) {
-            queue.record(key, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
+        try engine.reserveUniqueKeys(key.kind, key.key, value)
+        do {
+            try engine.applyCommitted(key.kind, key.key, value, version: version, expiry: .deadline(deadline)) {
+                queue.record(key, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
+            }
+        } catch {
+            engine.releaseUniqueReservation(key.kind, key.key, value)
+            throw error
         }
         return version
     }

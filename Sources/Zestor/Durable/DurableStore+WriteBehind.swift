@@ -12,8 +12,9 @@ extension DurableStore {
         defer { gate.release(gateKey) }
         if let precondition, !precondition() { return .unchanged }
         let deadline = deadline(of: expiration, in: kind)
-        // One hold of the shard lock reads the entry, applies and records (in apply order).
-        return try engine.applyDecided(kind, key, { current in
+        // One hold of the shard lock reads the entry, claims unique index keys, applies and
+        // records (in apply order).
+        return try engine.purgingExpiredOwners(kind) { try engine.applyDecided(kind, key, { current in
             if let current, engine.isEquivalent(current.entry.value, value) {
                 return current.deadline == deadline ? .unchanged : .expiry(deadline, version: current.entry.version)
             }
@@ -26,7 +27,7 @@ extension DurableStore {
             case .store(let value, let version, let deadline):
                 queue.record(gateKey, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
             }
-        })
+        }) }
     }
 
     nonisolated(nonsending) func updateBehind(_ kind: String, _ key: String, _ expiration: Expiration?,
@@ -43,8 +44,14 @@ extension DurableStore {
             return false
         }
         let version = current.entry.version + 1
-        try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline)) {
-            queue.record(gateKey, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
+        try engine.reserveUniqueKeys(kind, key, value)
+        do {
+            try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline)) {
+                queue.record(gateKey, .upsert(value), version: version, expiresAt: instants.instant(ofDeadline: deadline))
+            }
+        } catch {
+            engine.releaseUniqueReservation(kind, key, value)
+            throw error
         }
         return true
     }
@@ -68,11 +75,17 @@ extension DurableStore {
             changed.append((gateKey.key, value, nextVersion(of: gateKey, after: current?.entry.version)))
         }
         if changed.isEmpty { return }
-        try engine.applyCommitted(kind, changed, expiry: .deadline(deadline)) {
-            for item in changed {
-                queue.record(KeyGate.Key(kind: kind, key: item.key), .upsert(item.value), version: item.version,
-                             expiresAt: expiresAt)
+        let reservation = try engine.reserveUniqueKeys(kind, changed.map { (key: $0.key, value: $0.value) })
+        do {
+            try engine.applyCommitted(kind, changed, expiry: .deadline(deadline)) {
+                for item in changed {
+                    queue.record(KeyGate.Key(kind: kind, key: item.key), .upsert(item.value), version: item.version,
+                                 expiresAt: expiresAt)
+                }
             }
+        } catch {
+            reservation?()
+            throw error
         }
     }
 

@@ -21,13 +21,19 @@ extension DurableStore {
         }
         let version = nextVersion(of: gateKey, after: current?.entry.version)
         let row = try row(gateKey, value, version: version, deadline: deadline)
-        let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
-        if !outcome.staleUpserts.isEmpty {
-            throw await lostRace(gateKey, expected: current?.entry.version)
+        try engine.reserveUniqueKeys(kind, key, value)
+        do {
+            let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
+            if !outcome.staleUpserts.isEmpty {
+                throw await lostRace(gateKey, expected: current?.entry.version)
+            }
+            let applied = try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline))
+            coherence.record([gateKey], at: outcome.position)
+            return applied
+        } catch {
+            engine.releaseUniqueReservation(kind, key, value)
+            throw error
         }
-        let applied = try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline))
-        coherence.record([gateKey], at: outcome.position)
-        return applied
     }
 
     nonisolated(nonsending) func updateThrough(_ kind: String, _ key: String, _ expiration: Expiration?,
@@ -45,13 +51,19 @@ extension DurableStore {
         }
         let version = current.entry.version + 1
         let row = try row(gateKey, value, version: version, deadline: deadline)
-        let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
-        if !outcome.staleUpserts.isEmpty {
-            throw await lostRace(gateKey, expected: current.entry.version)
+        try engine.reserveUniqueKeys(kind, key, value)
+        do {
+            let outcome = try await commit(kind, [.upsert(row)], keys: [gateKey], committer)
+            if !outcome.staleUpserts.isEmpty {
+                throw await lostRace(gateKey, expected: current.entry.version)
+            }
+            try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline))
+            coherence.record([gateKey], at: outcome.position)
+            return true
+        } catch {
+            engine.releaseUniqueReservation(kind, key, value)
+            throw error
         }
-        try engine.applyCommitted(kind, key, value, version: version, expiry: .deadline(deadline))
-        coherence.record([gateKey], at: outcome.position)
-        return true
     }
 
     /// One transaction for every changed key (and every unchanged one whose expiry changes);
@@ -86,7 +98,14 @@ extension DurableStore {
             PersistedMutation.setExpiry(kind: kind, key: $0.key.key, version: $0.version, expiresAt: expiresAt)
         }
         if mutations.isEmpty { return }
-        let outcome = try await commit(kind, mutations, keys: changedKeys + retimed.map(\.key), committer)
+        let reservation = try engine.reserveUniqueKeys(kind, changed.map { (key: $0.key, value: $0.value) })
+        let outcome: GroupCommitter.Outcome
+        do {
+            outcome = try await commit(kind, mutations, keys: changedKeys + retimed.map(\.key), committer)
+        } catch {
+            reservation?()
+            throw error
+        }
         let stale = Set(outcome.staleUpserts)
         // The transaction committed every other row: memory takes those, then the lost ones are reported.
         let committed = changed.indices.filter { !stale.contains($0) }
@@ -98,6 +117,7 @@ extension DurableStore {
         guard let first = stale.min() else { return }
         let error = await lostRace(changedKeys[first], expected: baseVersions[first])
         for other in stale.sorted().dropFirst() { _ = await lostRace(changedKeys[other], expected: baseVersions[other]) }
+        for lost in stale { engine.releaseUniqueReservation(kind, changed[lost].key, changed[lost].value) }
         throw error
     }
 

@@ -24,7 +24,7 @@ import Synchronization
 /// Validators and `isEquivalent` apply exactly as in `MemoryStore`; unchanged writes touch
 /// neither memory nor disk.
 public final class DurableStore<Value: Codable & Sendable>: Store {
-    let engine: MemoryStore<Value>
+    @usableFromInline let engine: MemoryStore<Value>
     let backend: any PersistenceBackend
     let codec: any Codec<Value>
     let gate = KeyGate()
@@ -287,6 +287,7 @@ public final class DurableStore<Value: Codable & Sendable>: Store {
         try await backend.close()
     }
 
+    @usableFromInline
     func checkOpen() throws {
         if isClosing { throw StoreError.closed }
     }

@@ -125,6 +125,7 @@ extension KindTable {
         if node == 0 {
             abandonLoad(of: key)
             let removed = entries.remove(key)
+            if indexes != nil { indexesDidRemove(key, removed.unsafelyUnwrapped.value) }
             hub?.publish(key: key.key, type: .delete, value: removed.unsafelyUnwrapped.value, cause: cause)
             return removed
         }
@@ -140,6 +141,7 @@ extension KindTable {
     mutating func removeNode(_ id: UInt32, of key: EntryKey, cause: EventCause) -> Entry<Value> {
         abandonLoad(of: key)
         let removed = entries.remove(key).unsafelyUnwrapped
+        if indexes != nil { indexesDidRemove(key, removed.value) }
         cache!.releaseNode(id)
         switch cause {
         case .expired:

@@ -68,11 +68,13 @@ extension KindTable {
                         cause: EventCause) {
         if cache == nil { return writeUncached(entry, for: key, atSlot: slot, cause: cause) }
         if let slot {
+            if indexes != nil { indexesDidStore(key, entry.value, previous: entries.entry(atSlot: slot).value) }
             entries.replaceEntry(atSlot: slot, with: entry)
             cacheDidReplace(key, atSlot: slot, expiry: expiry)
             hub?.publish(key: key.key, type: .update, value: entry.value, cause: cause)
         } else {
             let node = cacheWillInsert(key, expiry: expiry)
+            if indexes != nil { indexesDidStore(key, entry.value, previous: nil) }
             entries.insertNew(key, entry, node: node)
             hub?.publish(key: key.key, type: .create, value: entry.value, cause: cause)
         }
@@ -82,9 +84,11 @@ extension KindTable {
     @inlinable @inline(__always)
     mutating func writeUncached(_ entry: Entry<Value>, for key: EntryKey, atSlot slot: Int?, cause: EventCause) {
         if let slot {
+            if indexes != nil { indexesDidStore(key, entry.value, previous: entries.entry(atSlot: slot).value) }
             entries.replaceEntry(atSlot: slot, with: entry)
             hub?.publish(key: key.key, type: .update, value: entry.value, cause: cause)
         } else {
+            if indexes != nil { indexesDidStore(key, entry.value, previous: nil) }
             entries.insertNew(key, entry)
             hub?.publish(key: key.key, type: .create, value: entry.value, cause: cause)
         }
@@ -97,13 +101,19 @@ extension KindTable {
     mutating func remove(_ key: EntryKey, cause: EventCause) -> Entry<Value>? {
         if cache != nil { return removeCached(key, cause: cause) }
         guard let removed = entries.remove(key) else { return nil }
+        if indexes != nil { indexesDidRemove(key, removed.value) }
         hub?.publish(key: key.key, type: .delete, value: removed.value, cause: cause)
         return removed
     }
 
-    /// Drops every entry without events (the store is closing: its watches end instead).
+    /// Drops every entry without events (the store is closing: its watches end instead), and
+    /// the indexes with them.
     mutating func removeAll() {
+        if let indexes {
+            entries.forEachEntry { key, entry in for index in indexes { index.didRemove(EntryKey(key: key), entry.value) } }
+        }
         entries = EntryTable()
         cache = nil
+        indexes = nil
     }
 }

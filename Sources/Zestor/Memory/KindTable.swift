@@ -22,14 +22,19 @@ struct KindTable<Value: Sendable> {
     @usableFromInline var entries = EntryTable<Value>()
     @usableFromInline var hub: WatchHub<Value>?
     @usableFromInline var cache: KindCache<Value>?
+    /// The kind's secondary indexes in this shard, nil when it has none (one `nil` check per
+    /// write). Set and cleared only while every shard is locked exclusively (`createIndex`,
+    /// `dropIndex`), so every shard's table of an indexed kind has the same indexes.
+    @usableFromInline var indexes: [AnyShardIndex<Value>]?
 
     @inlinable
     init(kind: String) {
         self.kind = kind
     }
 
-    /// Whether the table holds nothing worth keeping: no entry, no watch hub and no cache state
-    /// (a cache kind keeps its table, with its statistics, while empty).
+    /// Whether the table holds nothing worth keeping: no entry, no watch hub, no cache state and
+    /// no index (a cache kind keeps its table, with its statistics, while empty; an indexed kind
+    /// its indexes).
     @inlinable
-    var isUnused: Bool { entries.isEmpty && hub == nil && cache == nil }
+    var isUnused: Bool { entries.isEmpty && hub == nil && cache == nil && indexes == nil }
 }

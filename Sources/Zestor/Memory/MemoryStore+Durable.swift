@@ -88,8 +88,10 @@ extension MemoryStore {
     /// exclusive hold of the key's shard lock: `decide` gets the live entry with its monotonic
     /// deadline (0: never; an entry found expired is removed first, as a write would) and returns
     /// what to do; `afterApply` runs under the same lock when something changed. How a
-    /// write-behind `set` reads, decides and applies without locking the shard twice. Throws only
-    /// ``StoreError/closed``.
+    /// write-behind `set` reads, decides and applies without locking the shard twice. A value it
+    /// stores claims its unique index keys first (throwing
+    /// ``StoreError/uniqueIndexViolation(kind:index:key:conflictingKey:indexKey:)`` before anything
+    /// changes); otherwise throws only ``StoreError/closed``.
     func applyDecided(_ kind: String, _ key: String,
                       _ decide: ((entry: Versioned<Value>, deadline: Int64)?) -> DecidedWrite<Value>,
                       afterApply: (DecidedWrite<Value>) -> Void) throws -> SetResult {
@@ -113,6 +115,7 @@ extension MemoryStore {
                 afterApply(decision)
                 return .unchanged
             case .store(let value, let version, let deadline):
+                if table.indexes != nil { _ = try table.claimUniqueKeys(key, value, previous: current?.entry.value) }
                 let expiry = prepare(.deadline(deadline), in: &table)
                 let result = table.upsert(entryKey, value, version: version, cause: .write, expiry: expiry)
                 afterApply(decision)

@@ -17,7 +17,11 @@ extension MemoryStore {
         try checkWritable(kind)
         try check(expiration)
         try validate(kind, value)
-        return try store(kind, key, value, expiration: expiration).result
+        do {
+            return try store(kind, key, value, expiration: expiration).result
+        } catch let error as StoreError {
+            return try retrying(after: error, kind) { try store(kind, key, value, expiration: expiration).result }
+        }
     }
 
     /// The body of `set` after its checks: returns the result and the version applied. Throws
@@ -28,9 +32,22 @@ extension MemoryStore {
     func store(_ kind: String, _ key: String, _ value: Value, expiration: Expiration = .kindDefault) throws -> AppliedWrite {
         let entryKey = EntryKey(key: key)
         return try mutate(kind, entryKey) { table in
+            if table.indexes != nil { return try storeClaimingUniqueKeys(in: &table, entryKey, value, expiration) }
             let expiry = resolve(expiration, in: &table)
             return table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry)
         }
+    }
+
+    /// `store`'s body for a kind with indexes: claims the value's unique index keys first, and
+    /// gives them back when the value turns out unchanged.
+    @inlinable
+    func storeClaimingUniqueKeys(in table: inout KindTable<Value>, _ entryKey: EntryKey, _ value: Value,
+                                 _ expiration: Expiration) throws -> AppliedWrite {
+        let giveBack = try table.claimUniqueKeys(for: entryKey, value)
+        let expiry = resolve(expiration, in: &table)
+        let applied = table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry)
+        if applied.result == .unchanged { giveBack?() }
+        return applied
     }
 
     /// Atomically transforms the stored value: `transform` runs under the key's stripe lock.
@@ -52,7 +69,7 @@ extension MemoryStore {
         try checkWritable(kind)
         if let expiration { try check(expiration) }
         let entryKey = EntryKey(key: key)
-        return try mutate(kind, entryKey) { table in
+        return try purgingExpiredOwners(kind) { try mutate(kind, entryKey) { table in
             guard let slot = table.liveSlot(of: entryKey) else {
                 throw StoreError.keyNotFound(kind: kind, key: key)
             }
@@ -65,10 +82,11 @@ extension MemoryStore {
                 if table.cache != nil { table.applyExpiry(expiry, to: entryKey, atSlot: slot) }
                 return false
             }
+            if table.indexes != nil { _ = try table.claimUniqueKeys(key, value, previous: stored.value) }
             table.write(Entry(value: value, version: stored.version &+ 1), for: entryKey, atSlot: slot,
                         expiry: expiry, cause: .write)
             return true
-        }
+        } }
     }
 
     /// Merges `values` into `kind` atomically with respect to readers and watchers: keys absent
@@ -84,7 +102,8 @@ extension MemoryStore {
         try check(expiration)
         if values.isEmpty { return }
         for value in values.values { try validate(kind, value) }
-        try storeMany(kind, values.map { (key: $0.key, value: $0.value) }, expiration: expiration)
+        let items = values.map { (key: $0.key, value: $0.value) }
+        _ = try purgingExpiredOwners(kind) { try storeMany(kind, items, expiration: expiration) }
     }
 
     /// The body of `setMany` after its checks: locks the shards involved (in index order) and
@@ -97,6 +116,7 @@ extension MemoryStore {
                    expiration: Expiration = .kindDefault) throws -> [AppliedWrite] {
         let sorted = values.sorted { $0.key < $1.key }
         return try withShardsLocked(of: sorted.map { EntryKey(key: $0.key) }) { shardOf, keys in
+            _ = try claimUniqueKeys(kind, sorted, keys, shardOf)
             var applied: [AppliedWrite] = []
             applied.reserveCapacity(sorted.count)
             for (item, entryKey) in zip(sorted, keys) {
@@ -144,14 +164,17 @@ extension MemoryStore {
         try check(expiration)
         try validate(kind, value)
         let entryKey = EntryKey(key: key)
-        return try mutate(kind, entryKey) { table in
+        return try purgingExpiredOwners(kind) { try mutate(kind, entryKey) { table in
             let actual = table.liveSlot(of: entryKey).map { table.entries.entry(atSlot: $0).version }
             guard actual == expectedVersion else {
                 throw StoreError.versionConflict(kind: kind, key: key, expected: expectedVersion, actual: actual)
             }
+            let giveBack = table.indexes == nil ? nil : try table.claimUniqueKeys(for: entryKey, value)
             let expiry = resolve(expiration, in: &table)
-            return table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry).version
-        }
+            let applied = table.upsert(entryKey, value, changeDetector: changeDetector, expiry: expiry)
+            if applied.result == .unchanged { giveBack?() }
+            return applied.version
+        } }
     }
 
     /// Removes the entry only if its current version is `expectedVersion` and returns the value it

@@ -32,6 +32,9 @@ public final class MemoryStore<Value: Sendable>: Store {
     /// Told of the cache's expirations and evictions (``CacheRemovalSink``): set by the
     /// `DurableStore` that owns this engine, nil otherwise.
     @usableFromInline let cacheRemovals: CacheRemovalSink?
+    /// The number of unique indexes of all kinds: lets `DurableStore`'s writes skip reserving
+    /// unique keys (and a shard lock) while there is none. Changed under every shard lock.
+    let uniqueIndexCount = Atomic<Int>(0)
 
     /// Creates an empty store.
     /// - Parameters:

@@ -71,6 +71,7 @@ extension DurableStore {
                 try engine.applyDeadline(row.kind, row.key, version: row.version, deadline: deadline)
                 break
             }
+            logUniqueConflict(row.kind, row.key, value)
             try engine.applyExternal(row.kind, row.key, value, version: row.version, deadline: deadline)
         case .delete(let kind, let key):
             if local != nil { try engine.deleteExternal(kind, key) }
@@ -231,6 +232,7 @@ extension DurableStore {
                 "kind": "\(key.kind)", "key": "\(key.key)", "error": "\(error)",
             ])
         }
+        logUniqueConflict(key.kind, key.key, value)
         try engine.applyExternal(key.kind, key.key, value, version: row.version, deadline: deadline)
         return true
     }

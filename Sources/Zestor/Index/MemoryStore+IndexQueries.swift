@@ -1,0 +1,199 @@
+/// Index queries. Each takes every shard's lock shared (like `list`), reads each shard's part of
+/// the index and the matching entries' values, releases the locks and merges the per-shard runs
+/// — so a result is one point in time, consistent with `get`: an entry is in it if and only if
+/// its value at that instant matches. Entries expired at that instant are left out.
+extension MemoryStore {
+    /// The entries whose index key equals `key`, in ascending key order.
+    @inlinable
+    public func lookup<Key>(_ index: Index<Value, Key>, equals key: Key) throws -> [KeyValue<Value>] {
+        try range(index, IndexBounds.equals(key))
+    }
+
+    /// The entries whose index key is within `bounds` — any Swift range (`a..<b`, `a...b`,
+    /// `..<b`, `...b`, `a...`), ``IndexBounds/all``, or for composite keys a prefix
+    /// (`.prefix("Paris")`) — ordered by (index key, key), descending when `reverse`; at most
+    /// `limit` of them (the first ones in that order).
+    @inlinable
+    public func range<Key>(_ index: Index<Value, Key>, _ bounds: some IndexBoundsExpression<Key>,
+                           limit: Int? = nil, reverse: Bool = false) throws -> [KeyValue<Value>] {
+        if let limit, limit < 0 {
+            throw StoreError.outOfRange(parameter: "limit", value: "\(limit)", requirement: "at least 0")
+        }
+        let bounds = bounds.indexBounds
+        let cap = limit ?? .max
+        let runs = try withIndexParts(of: index) { parts in
+            cap == 0 ? [] : parts.map { part in
+                part.index.matches(within: bounds, in: part.table, now: part.now, limit: cap, reverse: reverse)
+            }
+        }
+        return IndexRun.merge(runs, limit: cap, reverse: reverse)
+    }
+
+    /// The number of entries whose index key is within `bounds`, without reading their values.
+    @inlinable
+    public func count<Key>(_ index: Index<Value, Key>, _ bounds: some IndexBoundsExpression<Key>) throws -> Int {
+        let bounds = bounds.indexBounds
+        return try withIndexParts(of: index) { parts in
+            parts.reduce(0) { $0 + $1.index.count(within: bounds, in: $1.table, now: $1.now) }
+        }
+    }
+
+    /// The number of entries whose index key equals `key`.
+    @inlinable
+    public func count<Key>(_ index: Index<Value, Key>, equals key: Key) throws -> Int {
+        try count(index, IndexBounds.equals(key))
+    }
+
+    /// One shard's part of an index, as a query reads it under the shard's lock.
+    @usableFromInline
+    struct IndexPart<Key: Comparable & Hashable & Sendable> {
+        @usableFromInline let index: ShardIndex<Value, Key>
+        @usableFromInline let table: KindTable<Value>
+        /// The monotonic instant the query takes, when the kind has entries that expire.
+        @usableFromInline let now: Int64?
+
+        @inlinable
+        init(index: ShardIndex<Value, Key>, table: KindTable<Value>, now: Int64?) {
+            self.index = index
+            self.table = table
+            self.now = now
+        }
+    }
+
+    /// Runs `body` with every shard's part of `index`, all shard locks held shared. Throws
+    /// ``StoreError/indexNotFound(kind:index:)`` when the index was dropped.
+    @inlinable
+    func withIndexParts<Key, Result>(of index: Index<Value, Key>,
+                                     _ body: ([IndexPart<Key>]) throws -> Result) throws -> Result {
+        try checkUsable()
+        lockAll(exclusive: false)
+        defer { unlockAll() }
+        var parts: [IndexPart<Key>] = []
+        parts.reserveCapacity(shards.count)
+        for shard in shards {
+            guard let table = shard.index(of: index.kind),
+                  let found = shard.tables[table].indexes?.first(where: { $0.name == index.name }),
+                  let part = found.base as? ShardIndex<Value, Key>, part.definition === index.definition else {
+                throw StoreError.indexNotFound(kind: index.kind, index: index.name)
+            }
+            let kindTable = shard.tables[table]
+            let now = kindTable.cache.flatMap { $0.heap.isEmpty ? nil : $0.clock.monotonicNanoseconds }
+            parts.append(IndexPart(index: part, table: kindTable, now: now))
+        }
+        return try body(parts)
+    }
+}
+
+/// The entries a query found in one shard, in (index key, key) order (descending for a reverse
+/// query), as parallel arrays: the merge compares index keys and keys without copying values.
+@usableFromInline
+struct IndexRun<Key: Comparable, Value: Sendable> {
+    @usableFromInline var keys: [Key] = []
+    @usableFromInline var entries: [String] = []
+    @usableFromInline var values: [Value] = []
+
+    @inlinable
+    init() {}
+
+    @inlinable
+    var count: Int { entries.count }
+
+    @inlinable
+    mutating func append(_ key: Key, _ entry: String, _ value: Value) {
+        keys.append(key)
+        entries.append(entry)
+        values.append(value)
+    }
+
+    /// Whether the element at `position` of `self` comes before the one at `other` of `run`:
+    /// ascending by (index key, key), or descending when `reverse`.
+    @inlinable
+    func precedes(_ position: Int, _ run: IndexRun, _ other: Int, reverse: Bool) -> Bool {
+        if keys[position] != run.keys[other] { return (keys[position] < run.keys[other]) != reverse }
+        return (entries[position] < run.entries[other]) != reverse
+    }
+
+    /// The k-way merge of the shards' runs, at most `limit` entries: a binary heap of the runs'
+    /// heads, O(n log k) comparisons for n entries in k runs.
+    @inlinable
+    static func merge(_ runs: [IndexRun], limit: Int, reverse: Bool) -> [KeyValue<Value>] {
+        let runs = runs.filter { $0.count > 0 }
+        var result: [KeyValue<Value>] = []
+        let total = min(limit, runs.reduce(0) { $0 + $1.count })
+        result.reserveCapacity(total)
+        if runs.count == 1 {
+            for position in 0..<total { result.append(KeyValue(key: runs[0].entries[position], value: runs[0].values[position])) }
+            return result
+        }
+        var positions = [Int](repeating: 0, count: runs.count)
+        var heap = Array(runs.indices)  // run indices; the run whose head comes first on top
+        func first(_ a: Int, _ b: Int) -> Bool { runs[a].precedes(positions[a], runs[b], positions[b], reverse: reverse) }
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                let left = 2 &* parent &+ 1, right = left &+ 1
+                var top = parent
+                if left < heap.count && first(heap[left], heap[top]) { top = left }
+                if right < heap.count && first(heap[right], heap[top]) { top = right }
+                if top == parent { return }
+                heap.swapAt(parent, top)
+                parent = top
+            }
+        }
+        for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
+        while result.count < total {
+            let run = heap[0], position = positions[run]
+            result.append(KeyValue(key: runs[run].entries[position], value: runs[run].values[position]))
+            positions[run] = position &+ 1
+            if positions[run] == runs[run].count {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+                if heap.isEmpty { break }
+            }
+            siftDown(0)
+        }
+        return result
+    }
+}
+
+extension ShardIndex {
+    /// This shard's live entries within `bounds`, ordered by (index key, entry key) — descending
+    /// when `reverse` —, at most `limit`. Shared lock held by the caller.
+    @inlinable
+    func matches(within bounds: IndexBounds<Key>, in table: KindTable<Value>, now: Int64?,
+                 limit: Int, reverse: Bool) -> IndexRun<Key, Value> {
+        var run = IndexRun<Key, Value>()
+        let positions = positions(within: bounds)
+        var next = reverse ? positions.upperBound &- 1 : positions.lowerBound
+        while positions.contains(next) {
+            let key = sortedKeys[next]
+            next = reverse ? next &- 1 : next &+ 1
+            guard let bucket = buckets.index(forKey: key) else { continue }
+            let entries = buckets.values[bucket]
+            var position = reverse ? entries.count &- 1 : 0
+            while position >= 0 && position < entries.count {
+                let entry = entries[position]
+                position = reverse ? position &- 1 : position &+ 1
+                guard let found = table.liveEntry(entry, now: now) else { continue }
+                run.append(key, entry.key, found.value)
+                if run.count == limit { return run }
+            }
+        }
+        return run
+    }
+
+    /// The number of this shard's live entries within `bounds`. Shared lock held by the caller.
+    @inlinable
+    func count(within bounds: IndexBounds<Key>, in table: KindTable<Value>, now: Int64?) -> Int {
+        var count = 0
+        for position in positions(within: bounds) {
+            let bucket = buckets[sortedKeys[position]].unsafelyUnwrapped
+            guard now != nil else {
+                count += bucket.count
+                continue
+            }
+            for entry in bucket where table.liveEntry(entry, now: now) != nil { count += 1 }
+        }
+        return count
+    }
+}
