@@ -9,6 +9,8 @@
 @usableFromInline
 final class AnyShardIndex<Value: Sendable>: Sendable {
     @usableFromInline let base: any Sendable & AnyObject
+    /// The index's ``IndexDefinition``: identifies it (a handle's definition is this object).
+    @usableFromInline let definition: any Sendable & AnyObject
     @usableFromInline let name: String
     @usableFromInline let isUnique: Bool
     @usableFromInline let keyType: String
@@ -32,6 +34,7 @@ final class AnyShardIndex<Value: Sendable>: Sendable {
     @inlinable
     init<Key>(_ index: ShardIndex<Value, Key>) {
         base = index
+        definition = index.definition
         name = index.definition.name
         isUnique = index.definition.owners != nil
         keyType = "\(Key.self)"

@@ -10,13 +10,17 @@ public struct IndexBounds<Key: Comparable> {
     @usableFromInline let isBelow: (Key) -> Bool
     /// Whether a key sorts after every key in the bounds.
     @usableFromInline let isAbove: (Key) -> Bool
+    /// The one key within the bounds, when they name exactly one (``equals(_:)``): queries then
+    /// find its entries by hash, not by searching the key order.
+    @usableFromInline let exact: Key?
 
     /// Bounds from the two tests; each must be monotone in the key order (true for a prefix of
     /// the order, resp. a suffix) and no key may pass both.
     @inlinable
-    init(isBelow: @escaping (Key) -> Bool, isAbove: @escaping (Key) -> Bool) {
+    init(isBelow: @escaping (Key) -> Bool, isAbove: @escaping (Key) -> Bool, exact: Key? = nil) {
         self.isBelow = isBelow
         self.isAbove = isAbove
+        self.exact = exact
     }
 
     /// Every key.
@@ -24,7 +28,7 @@ public struct IndexBounds<Key: Comparable> {
 
     /// The keys equal to `key`.
     public static func equals(_ key: Key) -> IndexBounds {
-        IndexBounds(isBelow: { $0 < key }, isAbove: { key < $0 })
+        IndexBounds(isBelow: { $0 < key }, isAbove: { key < $0 }, exact: key)
     }
 
     /// Whether `key` is within the bounds.

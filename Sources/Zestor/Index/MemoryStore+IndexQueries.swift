@@ -21,12 +21,17 @@ extension MemoryStore {
         }
         let bounds = bounds.indexBounds
         let cap = limit ?? .max
-        let runs = try withIndexParts(of: index) { parts in
-            cap == 0 ? [] : parts.map { part in
-                part.index.matches(within: bounds, in: part.table, now: part.now, limit: cap, reverse: reverse)
+        let found = try withIndexParts(of: index) { parts in
+            var found = IndexRun<Key, Value>()
+            if cap > 0 {
+                for part in parts {
+                    part.index.matches(within: bounds, in: part.table, now: part.now, limit: cap, reverse: reverse, into: &found)
+                    found.endRun()
+                }
             }
+            return found
         }
-        return IndexRun.merge(runs, limit: cap, reverse: reverse)
+        return found.merged(limit: cap, reverse: reverse)
     }
 
     /// The number of entries whose index key is within `bounds`, without reading their values.
@@ -72,10 +77,11 @@ extension MemoryStore {
         parts.reserveCapacity(shards.count)
         for shard in shards {
             guard let table = shard.index(of: index.kind),
-                  let found = shard.tables[table].indexes?.first(where: { $0.name == index.name }),
-                  let part = found.base as? ShardIndex<Value, Key>, part.definition === index.definition else {
+                  let found = shard.tables[table].indexes?.first(where: { $0.definition === index.definition }) else {
                 throw StoreError.indexNotFound(kind: index.kind, index: index.name)
             }
+            // The same definition object: the handle's index, so its key type is `Key`.
+            let part = unsafeDowncast(found.base, to: ShardIndex<Value, Key>.self)
             let kindTable = shard.tables[table]
             let now = kindTable.cache.flatMap { $0.heap.isEmpty ? nil : $0.clock.monotonicNanoseconds }
             parts.append(IndexPart(index: part, table: kindTable, now: now))
@@ -84,13 +90,16 @@ extension MemoryStore {
     }
 }
 
-/// The entries a query found in one shard, in (index key, key) order (descending for a reverse
-/// query), as parallel arrays: the merge compares index keys and keys without copying values.
+/// The entries a query found, shard after shard — each shard's run in (index key, key) order
+/// (descending for a reverse query) — as parallel flat arrays: the merge compares index keys and
+/// keys in place, without copying values or runs.
 @usableFromInline
 struct IndexRun<Key: Comparable, Value: Sendable> {
     @usableFromInline var keys: [Key] = []
     @usableFromInline var entries: [String] = []
     @usableFromInline var values: [Value] = []
+    /// Where each run ends (exclusive), in order.
+    @usableFromInline var ends: [Int] = []
 
     @inlinable
     init() {}
@@ -105,64 +114,85 @@ struct IndexRun<Key: Comparable, Value: Sendable> {
         values.append(value)
     }
 
-    /// Whether the element at `position` of `self` comes before the one at `other` of `run`:
-    /// ascending by (index key, key), or descending when `reverse`.
+    /// Closes the current run (an empty one is dropped).
     @inlinable
-    func precedes(_ position: Int, _ run: IndexRun, _ other: Int, reverse: Bool) -> Bool {
-        if keys[position] != run.keys[other] { return (keys[position] < run.keys[other]) != reverse }
-        return (entries[position] < run.entries[other]) != reverse
+    mutating func endRun() {
+        if entries.count > (ends.last ?? 0) { ends.append(entries.count) }
     }
 
-    /// The k-way merge of the shards' runs, at most `limit` entries: a binary heap of the runs'
-    /// heads, O(n log k) comparisons for n entries in k runs.
+    /// The runs merged into (index key, key) order — descending when `reverse` —, at most `limit`
+    /// entries: a binary heap of the runs' heads, O(n log k) comparisons for n entries in k runs.
     @inlinable
-    static func merge(_ runs: [IndexRun], limit: Int, reverse: Bool) -> [KeyValue<Value>] {
-        let runs = runs.filter { $0.count > 0 }
+    func merged(limit: Int, reverse: Bool) -> [KeyValue<Value>] {
+        let total = min(limit, count)
         var result: [KeyValue<Value>] = []
-        let total = min(limit, runs.reduce(0) { $0 + $1.count })
         result.reserveCapacity(total)
-        if runs.count == 1 {
-            for position in 0..<total { result.append(KeyValue(key: runs[0].entries[position], value: runs[0].values[position])) }
+        if ends.count <= 1 {
+            for position in 0..<total { result.append(KeyValue(key: entries[position], value: values[position])) }
             return result
         }
-        var positions = [Int](repeating: 0, count: runs.count)
-        var heap = Array(runs.indices)  // run indices; the run whose head comes first on top
-        func first(_ a: Int, _ b: Int) -> Bool { runs[a].precedes(positions[a], runs[b], positions[b], reverse: reverse) }
-        func siftDown(_ start: Int) {
-            var parent = start
-            while true {
-                let left = 2 &* parent &+ 1, right = left &+ 1
-                var top = parent
-                if left < heap.count && first(heap[left], heap[top]) { top = left }
-                if right < heap.count && first(heap[right], heap[top]) { top = right }
-                if top == parent { return }
-                heap.swapAt(parent, top)
-                parent = top
+        return keys.withUnsafeBufferPointer { keys in
+            entries.withUnsafeBufferPointer { entries in
+                // Each run's next position and end; the heap holds run indices, the run whose
+                // head comes first on top.
+                var next = [0] + ends.dropLast(), heap = Array(ends.indices)
+                @inline(__always) func first(_ a: Int, _ b: Int) -> Bool {
+                    let x = next[a], y = next[b]
+                    if keys[x] != keys[y] { return (keys[x] < keys[y]) != reverse }
+                    return (entries[x] < entries[y]) != reverse
+                }
+                func siftDown(_ start: Int) {
+                    var parent = start
+                    while true {
+                        let left = 2 &* parent &+ 1, right = left &+ 1
+                        var top = parent
+                        if left < heap.count && first(heap[left], heap[top]) { top = left }
+                        if right < heap.count && first(heap[right], heap[top]) { top = right }
+                        if top == parent { return }
+                        heap.swapAt(parent, top)
+                        parent = top
+                    }
+                }
+                for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
+                while result.count < total {
+                    let run = heap[0], position = next[run]
+                    result.append(KeyValue(key: entries[position], value: values[position]))
+                    next[run] = position &+ 1
+                    if next[run] == ends[run] {
+                        heap[0] = heap[heap.count &- 1]
+                        heap.removeLast()
+                        if heap.isEmpty { break }
+                    }
+                    siftDown(0)
+                }
+                return result
             }
         }
-        for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
-        while result.count < total {
-            let run = heap[0], position = positions[run]
-            result.append(KeyValue(key: runs[run].entries[position], value: runs[run].values[position]))
-            positions[run] = position &+ 1
-            if positions[run] == runs[run].count {
-                heap[0] = heap[heap.count - 1]
-                heap.removeLast()
-                if heap.isEmpty { break }
-            }
-            siftDown(0)
-        }
-        return result
     }
 }
 
 extension ShardIndex {
-    /// This shard's live entries within `bounds`, ordered by (index key, entry key) — descending
-    /// when `reverse` —, at most `limit`. Shared lock held by the caller.
+    /// Appends to `run` this shard's live entries within `bounds`, ordered by (index key, entry
+    /// key) — descending when `reverse` —, at most `limit`. Shared lock held by the caller.
     @inlinable
     func matches(within bounds: IndexBounds<Key>, in table: KindTable<Value>, now: Int64?,
-                 limit: Int, reverse: Bool) -> IndexRun<Key, Value> {
-        var run = IndexRun<Key, Value>()
+                 limit: Int, reverse: Bool, into run: inout IndexRun<Key, Value>) {
+        let start = run.count
+        // Local copies: one exclusivity check and retain each, not one per read.
+        let buckets = self.buckets
+        if let exact = bounds.exact {
+            guard let entries = buckets[exact] else { return }
+            var position = reverse ? entries.count &- 1 : 0
+            while position >= 0 && position < entries.count {
+                let entry = entries[position]
+                position = reverse ? position &- 1 : position &+ 1
+                guard let found = table.liveEntry(entry, now: now) else { continue }
+                run.append(exact, entry.key, found.value)
+                if run.count &- start == limit { return }
+            }
+            return
+        }
+        let sortedKeys = self.sortedKeys
         let positions = positions(within: bounds)
         var next = reverse ? positions.upperBound &- 1 : positions.lowerBound
         while positions.contains(next) {
@@ -176,15 +206,19 @@ extension ShardIndex {
                 position = reverse ? position &- 1 : position &+ 1
                 guard let found = table.liveEntry(entry, now: now) else { continue }
                 run.append(key, entry.key, found.value)
-                if run.count == limit { return run }
+                if run.count &- start == limit { return }
             }
         }
-        return run
     }
 
     /// The number of this shard's live entries within `bounds`. Shared lock held by the caller.
     @inlinable
     func count(within bounds: IndexBounds<Key>, in table: KindTable<Value>, now: Int64?) -> Int {
+        if let exact = bounds.exact {
+            guard let bucket = buckets[exact] else { return 0 }
+            guard now != nil else { return bucket.count }
+            return bucket.reduce(0) { $0 + (table.liveEntry($1, now: now) == nil ? 0 : 1) }
+        }
         var count = 0
         for position in positions(within: bounds) {
             let bucket = buckets[sortedKeys[position]].unsafelyUnwrapped
