@@ -40,6 +40,12 @@ public struct BenchCommand: AsyncParsableCommand {
         writes synthetic ones) through a kind bounded to each --capacity with get(orLoad:), once per \
         eviction policy and once naming none (default), and reports the miss ratio as \
         memory miss_ratio:<trace>:<capacity>:<policy> 1 <ratio>.
+
+        Query workloads (Benchmarks/README.md) on go-store's data, 100,000 values with an index on age \
+        and one on (city, age): index_lookup (its baseline list_scan_lookup), index_range, \
+        index_composite, index_prefix, set_update_2_indexes (with its reference on the same data \
+        without indexes, set_update_2_indexes_reference_set_update) and create_index_100k. \
+        snapshot_iterate_100k is a memory workload (baseline: list_100k).
         """
     )
 

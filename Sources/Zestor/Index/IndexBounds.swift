@@ -118,3 +118,37 @@ extension PartialRangeThrough: IndexBoundsExpression {
         return IndexBounds(isBelow: { _ in false }, isAbove: { $0 > upper })
     }
 }
+
+// Implicit member syntax where bounds are expected: `range(index, .prefix("Paris"))`.
+extension IndexBoundsExpression {
+    /// The composite keys whose first component is `first` (``IndexBounds/prefix(_:)-(A)``).
+    public static func prefix<A, B>(_ first: A) -> Self where Self == IndexBounds<IndexKey2<A, B>> {
+        IndexBounds.prefix(first)
+    }
+
+    /// The composite keys whose first component is `first`.
+    public static func prefix<A, B, C>(_ first: A) -> Self where Self == IndexBounds<IndexKey3<A, B, C>> {
+        IndexBounds.prefix(first)
+    }
+
+    /// The composite keys whose first two components are `first` and `second`.
+    public static func prefix<A, B, C>(_ first: A, _ second: B) -> Self where Self == IndexBounds<IndexKey3<A, B, C>> {
+        IndexBounds.prefix(first, second)
+    }
+
+    /// The composite keys whose first component is `first`.
+    public static func prefix<A, B, C, D>(_ first: A) -> Self where Self == IndexBounds<IndexKey4<A, B, C, D>> {
+        IndexBounds.prefix(first)
+    }
+
+    /// The composite keys whose first two components are `first` and `second`.
+    public static func prefix<A, B, C, D>(_ first: A, _ second: B) -> Self where Self == IndexBounds<IndexKey4<A, B, C, D>> {
+        IndexBounds.prefix(first, second)
+    }
+
+    /// The composite keys whose first three components are `first`, `second` and `third`.
+    public static func prefix<A, B, C, D>(_ first: A, _ second: B, _ third: C) -> Self
+        where Self == IndexBounds<IndexKey4<A, B, C, D>> {
+        IndexBounds.prefix(first, second, third)
+    }
+}

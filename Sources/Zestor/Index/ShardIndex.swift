@@ -17,17 +17,19 @@
 @usableFromInline
 final class ShardIndex<Value: Sendable, Key: Comparable & Hashable & Sendable>: @unchecked Sendable {
     // @unchecked: every stored property but `definition` is accessed only under the owning
-    // shard's lock (exclusive for writes), as the type's documentation says.
+    // shard's lock (exclusive for writes), as the type's documentation says. The same lock
+    // rules out overlapping accesses, so the dynamic exclusivity checks are off
+    // (`@exclusivity(unchecked)`): they cost more than the edits they guard.
     @usableFromInline let definition: IndexDefinition<Value, Key>
     /// Entry keys (with their hashes, so queries read entries without hashing) by index key,
     /// each ascending by key; empty for a tombstone.
-    @usableFromInline var buckets: [Key: [EntryKey]] = [:]
+    @usableFromInline @exclusivity(unchecked) var buckets: [Key: [EntryKey]] = [:]
     /// The keys of `buckets`, ascending.
-    @usableFromInline var sortedKeys: [Key] = []
+    @usableFromInline @exclusivity(unchecked) var sortedKeys: [Key] = []
     /// The number of empty buckets (tombstones).
-    @usableFromInline var emptyBuckets = 0
+    @usableFromInline @exclusivity(unchecked) var emptyBuckets = 0
     /// The number of entries in the index.
-    @usableFromInline var entryCount = 0
+    @usableFromInline @exclusivity(unchecked) var entryCount = 0
 
     @inlinable
     init(_ definition: IndexDefinition<Value, Key>) {
