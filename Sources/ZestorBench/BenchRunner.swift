@@ -65,9 +65,10 @@ struct BenchRunner {
             case .setUpdate, .setWithWatcher, .fanout: return WorkloadLoops.setUpdate(subject, data.keys, seed: seed, stop: stop)
             case .setInsert: return WorkloadLoops.setInsert(subject, data.newKeys, stop: stop)
             case .mixed: return WorkloadLoops.mixed(subject, data.keys, seed: seed, stop: stop)
-            case .list: return WorkloadLoops.list(subject, expected: data.keys.count, stop: stop)
+            case .list: return WorkloadLoops.wholeKind(subject, expected: data.keys.count, stop: stop) { $0.list() }
             case .count: return WorkloadLoops.count(subject, expected: data.keys.count, stop: stop)
-            case .snapshotIterate: return WorkloadLoops.snapshotIterate(subject, expected: data.keys.count, stop: stop)
+            case .snapshotIterate:
+                return WorkloadLoops.wholeKind(subject, expected: data.keys.count, stop: stop) { $0.snapshotIterate() }
             }
         }
     }

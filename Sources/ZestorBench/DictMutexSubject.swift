@@ -23,13 +23,5 @@ final class DictMutexSubject: BenchSubject {
     func count() -> Int { storage.withLock { $0.count } }
 
     /// A copy-on-write copy taken under the lock, iterated outside it.
-    func snapshotIterate() -> Int {
-        let copy = storage.withLock { $0 }
-        var entries = 0, sum = 0
-        for (_, value) in copy {
-            entries &+= 1
-            sum &+= value.n
-        }
-        return sum == -1 ? 0 : entries
-    }
+    func snapshotIterate() -> Int { iterateReadingValues(storage.withLock { $0 }) }
 }

@@ -30,12 +30,5 @@ final class DictRebuildSubject: BenchSubject, @unchecked Sendable {
 
     func count() -> Int { dictionary.count }
 
-    func snapshotIterate() -> Int {
-        var entries = 0, sum = 0
-        for (_, value) in dictionary {
-            entries &+= 1
-            sum &+= value.n
-        }
-        return sum == -1 ? 0 : entries
-    }
+    func snapshotIterate() -> Int { iterateReadingValues(dictionary) }
 }

@@ -74,19 +74,13 @@ enum WorkloadLoops {
         return ops
     }
 
-    static func list<S: BenchSubject>(_ subject: S, expected: Int, stop: ThreadRunner.StopSignal) -> Int {
+    /// A read of the whole kind (`read`: `list` or `snapshotIterate`) per op, each checked to
+    /// find `expected` entries.
+    static func wholeKind<S: BenchSubject>(_ subject: S, expected: Int, stop: ThreadRunner.StopSignal,
+                                           _ read: (S) -> Int) -> Int {
         var ops = 0
         while !stop.isStopped {
-            precondition(subject.list() == expected, "\(subject.name): list returned a wrong count")
-            ops += 1
-        }
-        return ops
-    }
-
-    static func snapshotIterate<S: BenchSubject>(_ subject: S, expected: Int, stop: ThreadRunner.StopSignal) -> Int {
-        var ops = 0
-        while !stop.isStopped {
-            precondition(subject.snapshotIterate() == expected, "\(subject.name): a snapshot held a wrong count")
+            precondition(read(subject) == expected, "\(subject.name): a whole-kind read found a wrong count")
             ops += 1
         }
         return ops

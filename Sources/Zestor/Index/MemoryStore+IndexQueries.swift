@@ -180,16 +180,20 @@ extension ShardIndex {
         let start = run.count
         // Local copies: one exclusivity check and retain each, not one per read.
         let buckets = self.buckets
-        if let exact = bounds.exact {
-            guard let entries = buckets[exact] else { return }
+        // Appends the live entries of one bucket, in order; returns false once `limit` is reached.
+        func take(_ entries: [EntryKey], under key: Key) -> Bool {
             var position = reverse ? entries.count &- 1 : 0
             while position >= 0 && position < entries.count {
                 let entry = entries[position]
                 position = reverse ? position &- 1 : position &+ 1
                 guard let found = table.liveEntry(entry, now: now) else { continue }
-                run.append(exact, entry.key, found.value)
-                if run.count &- start == limit { return }
+                run.append(key, entry.key, found.value)
+                if run.count &- start == limit { return false }
             }
+            return true
+        }
+        if let exact = bounds.exact {
+            if let entries = buckets[exact] { _ = take(entries, under: exact) }
             return
         }
         let sortedKeys = self.sortedKeys
@@ -199,15 +203,7 @@ extension ShardIndex {
             let key = sortedKeys[next]
             next = reverse ? next &- 1 : next &+ 1
             guard let bucket = buckets.index(forKey: key) else { continue }
-            let entries = buckets.values[bucket]
-            var position = reverse ? entries.count &- 1 : 0
-            while position >= 0 && position < entries.count {
-                let entry = entries[position]
-                position = reverse ? position &- 1 : position &+ 1
-                guard let found = table.liveEntry(entry, now: now) else { continue }
-                run.append(key, entry.key, found.value)
-                if run.count &- start == limit { return }
-            }
+            if !take(buckets.values[bucket], under: key) { return }
         }
     }
 
