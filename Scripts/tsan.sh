@@ -15,4 +15,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TS
 # suites and the durable suites (whose backends load both cores too) run in separate processes.
 swift test --sanitize=thread --scratch-path .build-tsan --filter 'WatchStressTests|CacheStressTests|IndexStressTests' "$@"
 swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'MemoryStoreTests|MemoryStoreConformanceTests|EntryTableTests|EvictionPolicyModelTests|CacheTests' "$@"
-swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|DurableCacheStressTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests|FeedGapTests' "$@"
+swift test --sanitize=thread --scratch-path .build-tsan --skip-build --filter 'DurableStoreTests|DurableCacheStressTests|FeedRaceTests|SQLiteBackendTests|DurableStressTests|PostgresBackendTests|ChangeFeedTests|FeedGapTests' "$@"

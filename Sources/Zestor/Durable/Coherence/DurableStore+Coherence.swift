@@ -43,9 +43,12 @@ extension DurableStore {
         if let outstanding = cacheRemovals.outstandingWrite(of: gateKey) {
             switch outstanding.change {
             case .upsert, .delete:
-                // It commits after this change (already committed), so it lands on top; if the
-                // storage finds it stale, the key is reconciled (``reconcileLost(_:)``).
-                return
+                // A write not sent yet commits after this change (already committed), so it lands
+                // on top; if the storage finds it stale, the key is reconciled
+                // (``reconcileLost(_:)``). A write already sent may have committed before this
+                // change: settle it, and the positions below decide.
+                guard cacheRemovals.writeIsOnlyInFlight(gateKey) else { return }
+                await cacheRemovals.flush()
             case .expiryOnly:
                 // It lands on top of this very row; a newer one makes it change nothing.
                 if case .upsert(let row) = mutation, row.version == outstanding.version { return }
@@ -85,11 +88,15 @@ extension DurableStore {
         coherence.record([gateKey], at: change.position)
     }
 
-    /// Commits the cache removals of `keys` still outstanding (waiting for everything recorded
-    /// before), so that what is read of the storage afterwards, and the positions memory shows,
-    /// reflect them. Cheap when none of the keys has one.
+    /// Commits the cache removals of `keys` still outstanding, and the writes of `keys` already
+    /// in flight (waiting for everything recorded before), so that what is read of the storage
+    /// afterwards, and the positions memory shows, reflect them: a write in flight may commit
+    /// before or after the read, and only its recorded position tells which. Cheap when none of
+    /// the keys has one.
     func settleRemovals(of keys: [KeyGate.Key]) async {
-        if keys.contains(where: { cacheRemovals.outstandingWrite(of: $0)?.removedVersion != nil }) {
+        if keys.contains(where: {
+            cacheRemovals.outstandingWrite(of: $0)?.removedVersion != nil || cacheRemovals.writeIsOnlyInFlight($0)
+        }) {
             await cacheRemovals.flush()
         }
     }

@@ -111,6 +111,13 @@ struct WriteBehindBacklog<Value: Sendable>: Sendable {
         pending[key] ?? inFlight[key]
     }
 
+    /// Whether the only outstanding write of `key` is in flight (sent, its outcome not yet
+    /// known): it may have committed before or after any change another store committed
+    /// meanwhile. Needs ``tracksWritesInFlight`` for writes other than cache removals.
+    func isOnlyInFlight(_ key: Key) -> Bool {
+        pending[key] == nil && inFlight[key] != nil
+    }
+
     /// The oldest ticket not yet durable, or nil when everything is (see the ordering
     /// invariant). Drops the stale entries it passes at the front of `order`.
     mutating func oldestOutstanding() -> UInt64? {

@@ -111,6 +111,12 @@ final class WriteBehindQueue<Value: Sendable>: Sendable {
         state.withLock { $0.backlog.outstandingWrite(of: key) }
     }
 
+    /// Whether the only outstanding write of `key` is in flight (see
+    /// ``WriteBehindBacklog/isOnlyInFlight(_:)``).
+    func writeIsOnlyInFlight(_ key: Key) -> Bool {
+        state.withLock { $0.backlog.isOnlyInFlight(key) }
+    }
+
     /// Makes ``outstandingWrite(of:)`` see every write in flight (a store with a change feed).
     func trackWritesInFlight() {
         state.withLock { $0.backlog.tracksWritesInFlight = true }
