@@ -121,7 +121,10 @@ struct IndexRun<Key: Comparable, Value: Sendable> {
     }
 
     /// The runs merged into (index key, key) order — descending when `reverse` —, at most `limit`
-    /// entries: a binary heap of the runs' heads, O(n log k) comparisons for n entries in k runs.
+    /// entries. A limit well below the total takes the first entries from a binary heap of the
+    /// runs' heads (O(limit log k) for k runs); otherwise runs are merged pairwise, in about
+    /// log2 k rounds over an array of positions (one comparison per entry per round, entries
+    /// never moved) — half the comparisons of the heap, in straight loops.
     @inlinable
     func merged(limit: Int, reverse: Bool) -> [KeyValue<Value>] {
         let total = min(limit, count)
@@ -133,43 +136,89 @@ struct IndexRun<Key: Comparable, Value: Sendable> {
         }
         return keys.withUnsafeBufferPointer { keys in
             entries.withUnsafeBufferPointer { entries in
-                // Each run's next position and end; the heap holds run indices, the run whose
-                // head comes first on top.
-                var next = [0] + ends.dropLast(), heap = Array(ends.indices)
-                @inline(__always) func first(_ a: Int, _ b: Int) -> Bool {
-                    let x = next[a], y = next[b]
+                @inline(__always) func precedes(_ x: Int, _ y: Int) -> Bool {
                     if keys[x] != keys[y] { return (keys[x] < keys[y]) != reverse }
                     return (entries[x] < entries[y]) != reverse
                 }
-                func siftDown(_ start: Int) {
-                    var parent = start
-                    while true {
-                        let left = 2 &* parent &+ 1, right = left &+ 1
-                        var top = parent
-                        if left < heap.count && first(heap[left], heap[top]) { top = left }
-                        if right < heap.count && first(heap[right], heap[top]) { top = right }
-                        if top == parent { return }
-                        heap.swapAt(parent, top)
-                        parent = top
-                    }
-                }
-                for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
-                while result.count < total {
-                    let run = heap[0], position = next[run]
+                let order = total < count / 4 ? heapOrder(total, precedes) : pairwiseOrder(precedes)
+                for position in order.prefix(total) {
                     result.append(KeyValue(key: entries[position], value: values[position]))
-                    next[run] = position &+ 1
-                    if next[run] == ends[run] {
-                        heap[0] = heap[heap.count &- 1]
-                        heap.removeLast()
-                        if heap.isEmpty { break }
-                    }
-                    siftDown(0)
                 }
                 return result
             }
         }
     }
+
+    /// The positions of the first `total` entries in merged order, from a binary heap of the
+    /// runs' heads.
+    @inlinable
+    func heapOrder(_ total: Int, _ precedes: (Int, Int) -> Bool) -> [Int] {
+        var order: [Int] = []
+        order.reserveCapacity(total)
+        // Each run's next position; the heap holds run indices, the run whose head comes first on top.
+        var next = [0] + ends.dropLast(), heap = Array(ends.indices)
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                let left = 2 &* parent &+ 1, right = left &+ 1
+                var top = parent
+                if left < heap.count && precedes(next[heap[left]], next[heap[top]]) { top = left }
+                if right < heap.count && precedes(next[heap[right]], next[heap[top]]) { top = right }
+                if top == parent { return }
+                heap.swapAt(parent, top)
+                parent = top
+            }
+        }
+        for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
+        while order.count < total {
+            let run = heap[0]
+            order.append(next[run])
+            next[run] &+= 1
+            if next[run] == ends[run] {
+                heap[0] = heap[heap.count &- 1]
+                heap.removeLast()
+                if heap.isEmpty { break }
+            }
+            siftDown(0)
+        }
+        return order
+    }
+
+    /// The positions of every entry in merged order: adjacent runs merged pairwise, round after
+    /// round, until one run is left.
+    @inlinable
+    func pairwiseOrder(_ precedes: (Int, Int) -> Bool) -> [Int] {
+        var order = Array(0..<count), spare = [Int](repeating: 0, count: count)
+        var bounds = [0] + ends
+        while bounds.count > 2 {
+            var merged = [0]
+            var run = 0
+            while run &+ 1 < bounds.count {
+                let start = bounds[run], middle = bounds[run &+ 1]
+                let end = run &+ 2 < bounds.count ? bounds[run &+ 2] : middle
+                var left = start, right = middle, out = start
+                while left < middle && right < end {
+                    if precedes(order[right], order[left]) {
+                        spare[out] = order[right]
+                        right &+= 1
+                    } else {
+                        spare[out] = order[left]
+                        left &+= 1
+                    }
+                    out &+= 1
+                }
+                while left < middle { spare[out] = order[left]; left &+= 1; out &+= 1 }
+                while right < end { spare[out] = order[right]; right &+= 1; out &+= 1 }
+                merged.append(end)
+                run &+= 2
+            }
+            swap(&order, &spare)
+            bounds = merged
+        }
+        return order
+    }
 }
+
 
 extension ShardIndex {
     /// Appends to `run` this shard's live entries within `bounds`, ordered by (index key, entry
