@@ -273,8 +273,10 @@ extension CaseContext {
                     while !stop.isRaised {
                         n += 1
                         try await store.setMany("things", Dictionary(uniqueKeysWithValues: keys.map { ($0, ConformanceValue("v", n)) }))
-                        // A synchronous store never suspends here: give the pool's threads back.
-                        await Task.yield()
+                        // A synchronous store never suspends here: pause, so that the writer
+                        // does not keep a pool thread busy (the racy cases of other stores run
+                        // alongside and must not starve).
+                        try await Task.sleep(for: .microseconds(100))
                     }
                 }
                 for _ in 0..<20 {
