@@ -258,6 +258,14 @@ enum PostgresSessionSQL {
     // expected version). Exact under concurrency: every commit of the namespace holds its
     // advisory lock (``advisoryLock``).
 
+    /// The outbox row of the row a compare-and-set wrote (a CTE `written(kind, key, version,
+    /// expires_at)`; `$1` the namespace, `$2` the origin, `$5` the value), and the result columns.
+    private static let outboxOfWritten = """
+        INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin, expires_at)
+        SELECT $1, w.kind, w.key, 'upsert', $5, w.version, $2, w.expires_at FROM written AS w
+        RETURNING kind, key, etype, id
+        """
+
     /// Parameters: ns, origin, kind, key, value, version, expiry instant (milliseconds, 0: never).
     /// Inserts the row only when the key has none.
     static let insertIfAbsent = """
@@ -267,9 +275,7 @@ enum PostgresSessionSQL {
             ON CONFLICT (ns_id, kind, key) DO NOTHING
             RETURNING t.kind, t.key, t.version, t.expires_at
         )
-        INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin, expires_at)
-        SELECT $1, w.kind, w.key, 'upsert', $5, w.version, $2, w.expires_at FROM written AS w
-        RETURNING kind, key, etype, id
+        \(outboxOfWritten)
         """
 
     /// Parameters: ns, origin, kind, key, value, version, expiry instant (milliseconds, 0: never),
@@ -281,9 +287,7 @@ enum PostgresSessionSQL {
             WHERE t.ns_id = $1 AND t.kind = $3 AND t.key = $4 AND t.version = $8
             RETURNING t.kind, t.key, t.version, t.expires_at
         )
-        INSERT INTO zestor_outbox (ns_id, kind, key, etype, value, version, origin, expires_at)
-        SELECT $1, w.kind, w.key, 'upsert', $5, w.version, $2, w.expires_at FROM written AS w
-        RETURNING kind, key, etype, id
+        \(outboxOfWritten)
         """
 
     /// Parameters: ns, origin, kind, key, version. Deletes the row only when it has that version.

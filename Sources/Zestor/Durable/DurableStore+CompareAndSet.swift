@@ -27,19 +27,15 @@ extension DurableStore: VersionedStore {
     nonisolated(nonsending) public func compareAndSet(_ kind: String, _ key: String, _ value: Value,
                                                       expectedVersion: UInt64?,
                                                       expiration: Expiration) async throws -> UInt64 {
-        try beginWrite(kind)
-        defer { endWrite() }
         try engine.check(expiration)
         try engine.validate(kind, value)
-        let gateKey = KeyGate.Key(kind: kind, key: key)
-        if let queue = writePath.queue { await queue.waitForSpace() }
-        await gate.acquire(gateKey)
-        defer { gate.release(gateKey) }
-        switch writePath {
-        case .writeThrough(let committer):
-            return try await compareAndSetThrough(gateKey, value, expectedVersion, expiration, committer)
-        case .writeBehind(let queue):
-            return try compareAndSetBehind(gateKey, value, expectedVersion, expiration, queue)
+        return try await withWriteGate(kind, key) { gateKey in
+            switch writePath {
+            case .writeThrough(let committer):
+                return try await compareAndSetThrough(gateKey, value, expectedVersion, expiration, committer)
+            case .writeBehind(let queue):
+                return try compareAndSetBehind(gateKey, value, expectedVersion, expiration, queue)
+            }
         }
     }
 
@@ -48,18 +44,28 @@ extension DurableStore: VersionedStore {
     @discardableResult
     nonisolated(nonsending) public func compareAndDelete(_ kind: String, _ key: String,
                                                          expectedVersion: UInt64) async throws -> Value {
+        try await withWriteGate(kind, key) { gateKey in
+            switch writePath {
+            case .writeThrough(let committer):
+                return try await compareAndDeleteThrough(gateKey, expectedVersion, committer)
+            case .writeBehind(let queue):
+                return try compareAndDeleteBehind(gateKey, expectedVersion, queue)
+            }
+        }
+    }
+
+    /// Runs `body` as a write of `kind`/`key`: registered with the store (``beginWrite(_:)``),
+    /// after waiting for space in the write-behind queue, holding the key's gate.
+    private nonisolated(nonsending) func withWriteGate<Result>(
+        _ kind: String, _ key: String, _ body: (KeyGate.Key) async throws -> Result
+    ) async throws -> Result {
         try beginWrite(kind)
         defer { endWrite() }
         let gateKey = KeyGate.Key(kind: kind, key: key)
         if let queue = writePath.queue { await queue.waitForSpace() }
         await gate.acquire(gateKey)
         defer { gate.release(gateKey) }
-        switch writePath {
-        case .writeThrough(let committer):
-            return try await compareAndDeleteThrough(gateKey, expectedVersion, committer)
-        case .writeBehind(let queue):
-            return try compareAndDeleteBehind(gateKey, expectedVersion, queue)
-        }
+        return try await body(gateKey)
     }
 
     // MARK: - Write-through (the caller holds the key's gate)

@@ -107,11 +107,8 @@ extension KindTable {
     }
 
     /// Drops every entry without events (the store is closing: its watches end instead), and
-    /// the indexes with them.
+    /// the indexes with them (no query runs on a closed store).
     mutating func removeAll() {
-        if let indexes {
-            entries.forEachEntry { key, entry in for index in indexes { index.didRemove(EntryKey(key: key), entry.value) } }
-        }
         entries = EntryTable()
         cache = nil
         indexes = nil

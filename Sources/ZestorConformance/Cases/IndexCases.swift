@@ -6,12 +6,7 @@ extension CaseContext {
         _ options: StoreOptions<ConformanceValue> = .init(),
         _ body: (any IndexedStore<ConformanceValue>) async throws -> T
     ) async throws -> T {
-        try await withStore(options) { store in
-            guard let indexed = store as? any IndexedStore<ConformanceValue> else {
-                throw fail("a store conforming to IndexedStore", saw: "\(type(of: store))")
-            }
-            return try await body(indexed)
-        }
+        try await withStore(options, as: (any IndexedStore<ConformanceValue>).self, body)
     }
 
     func indexQueries() async throws {

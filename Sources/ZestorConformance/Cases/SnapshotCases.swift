@@ -6,12 +6,7 @@ extension CaseContext {
         _ options: StoreOptions<ConformanceValue> = .init(),
         _ body: (any SnapshotStore<ConformanceValue>) async throws -> T
     ) async throws -> T {
-        try await withStore(options) { store in
-            guard let snapshotting = store as? any SnapshotStore<ConformanceValue> else {
-                throw fail("a store conforming to SnapshotStore", saw: "\(type(of: store))")
-            }
-            return try await body(snapshotting)
-        }
+        try await withStore(options, as: (any SnapshotStore<ConformanceValue>).self, body)
     }
 
     func snapshotIsPointInTime() async throws {

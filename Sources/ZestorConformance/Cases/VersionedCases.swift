@@ -6,12 +6,7 @@ extension CaseContext {
         _ options: StoreOptions<ConformanceValue> = .init(),
         _ body: (any VersionedStore<ConformanceValue>) async throws -> T
     ) async throws -> T {
-        try await withStore(options) { store in
-            guard let versioned = store as? any VersionedStore<ConformanceValue> else {
-                throw fail("a store conforming to VersionedStore", saw: "\(type(of: store))")
-            }
-            return try await body(versioned)
-        }
+        try await withStore(options, as: (any VersionedStore<ConformanceValue>).self, body)
     }
 
     func compareAndSetVersions() async throws {

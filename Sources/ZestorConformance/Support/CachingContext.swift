@@ -14,12 +14,7 @@ extension CaseContext {
         _ options: StoreOptions<ConformanceValue>,
         _ body: (any CachingStore<ConformanceValue>) async throws -> T
     ) async throws -> T {
-        try await withStore(options) { store in
-            guard let caching = store as? any CachingStore<ConformanceValue> else {
-                throw fail("a store conforming to CachingStore", saw: "\(type(of: store))")
-            }
-            return try await body(caching)
-        }
+        try await withStore(options, as: (any CachingStore<ConformanceValue>).self, body)
     }
 
     /// Reads exactly `count` events from `watch` (bounded by the timeout); fails if the stream

@@ -45,6 +45,21 @@ struct CaseContext: Sendable, Expecting {
         return try result.get()
     }
 
+    /// ``withStore(_:_:)`` for a store that must also conform to a capability protocol
+    /// (`Capability` is an existential such as `any CachingStore<ConformanceValue>`); a store
+    /// that does not fails the case.
+    func withStore<Capability, T>(
+        _ options: StoreOptions<ConformanceValue>, as capability: Capability.Type,
+        _ body: (Capability) async throws -> T
+    ) async throws -> T {
+        try await withStore(options) { store in
+            guard let capable = store as? Capability else {
+                throw fail("a store conforming to \(capability)", saw: "\(type(of: store))")
+            }
+            return try await body(capable)
+        }
+    }
+
     // MARK: Time
 
     /// Runs `operation` within the suite's timeout; on timeout throws a failure naming `what`.
